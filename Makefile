@@ -1,0 +1,84 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Everything is installed under the repo: .venv (tests, training, demo) and .venv-sam (SAM CLI).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A python3.12 from PATH that actually runs (a pyenv shim can exist and fail), else pyenv's.
+PY312 := $(shell for p in python3.12 "$$(pyenv root 2>/dev/null)/versions/3.12.1/bin/python3.12"; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 \
+	&& { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
+ifeq ($(PY312),)
+$(error No working python3.12 found on PATH or in pyenv; install Python 3.12 (the Lambda runtime))
+endif
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+RUNTIME_DIR := .cache/lambda-runtime
+# Build architecture for `make build`; `make test` builds x86_64 so the built code runs here.
+ARCH ?= arm64
+# sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
+SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
+
+.PHONY: help venv demo train test unit integration lint build build-all built-smoke clean
+
+help:
+	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
+	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, sam build, smoke"
+	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
+	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
+
+$(VENV)/.installed: requirements/*.txt layers/dependencies/*-requirements.txt
+	test -x $(PY) || $(PY312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	# Make the shared package, training and devtools importable as they are laid out in the repo.
+	printf '%s\n' "$(CURDIR)" "$(CURDIR)/layers/shared" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/project.pth
+	touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PY312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	touch $@
+
+$(RUNTIME_DIR)/.installed: requirements/lambda-runtime.txt
+	rm -rf $(RUNTIME_DIR)
+	$(PY312) -m pip install --quiet --target $(RUNTIME_DIR) -r requirements/lambda-runtime.txt
+	touch $@
+
+venv: $(VENV)/.installed $(SAM_VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(PY) -m devtools.demo
+
+train: $(VENV)/.installed
+	$(PY) -m training.train $(ARGS)
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest -q tests/unit
+
+integration: $(VENV)/.installed
+	$(PY) -m pytest -q tests/integration
+
+lint: venv
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
+
+build: $(SAM_VENV)/.installed
+	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH)
+	@$(PY312) -m devtools.build_sizes .aws-sam/build
+
+# Builds for x86_64 (this machine) and runs the built function with only its layers on the path.
+built-smoke: venv $(RUNTIME_DIR)/.installed
+	$(MAKE) build ARCH=x86_64
+	$(PY) -m pytest -q tests/built
+
+test: venv
+	$(PY) -m pytest -q tests/unit tests/integration
+	$(MAKE) lint
+	$(MAKE) built-smoke
+
+clean:
+	rm -rf .aws-sam .cache .pytest_cache

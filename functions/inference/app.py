@@ -1,0 +1,97 @@
+"""Inference API: POST /predict and GET /model behind API Gateway.
+
+The model is loaded at init (once per execution environment); the logic lives in the shared
+`modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
+"""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from modelops.api_errors import error_response, validation_error_response
+from modelops.aws_clients import client
+from modelops.model_holder import ModelHolder
+from modelops.model_loader import LoadedModel, ModelUnavailable, load_verified_model
+from modelops.model_store import ModelStore
+from modelops.prediction import UnknownFeatures, instances_to_matrix, predict
+from modelops.prediction_request import PredictRequest
+from modelops.settings import ServingSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+settings = ServingSettings.from_environment()
+
+
+def _load() -> LoadedModel:
+    store = ModelStore(client("s3"), settings.bucket)
+    model = load_verified_model(store, settings.model_name, settings.model_version, settings.model_sha256)
+    metrics.add_metric(name="ModelLoadTime", unit=MetricUnit.Milliseconds, value=model.load_seconds * 1000)
+    logger.info("model loaded", extra={"model_version": settings.model_version, "load_seconds": model.load_seconds})
+    return model
+
+
+def _load_failed(failure: ModelUnavailable) -> None:
+    metrics.add_metric(name="ModelLoadFailures", unit=MetricUnit.Count, value=1)
+    logger.error("model unavailable", extra={"reason": failure.reason, "detail": failure.message})
+
+
+model_holder = ModelHolder(_load, _load_failed)
+try:
+    model_holder.get()  # at init, so the first request does not pay for it
+except ModelUnavailable:
+    pass  # remembered by the holder; requests answer 503 and retry
+
+
+@app.exception_handler(ModelUnavailable)
+def model_unavailable(failure: ModelUnavailable):
+    metrics.add_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1)
+    return error_response(503, f"model_unavailable.{failure.reason}", failure.message)
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError):
+    return validation_error_response(error.errors())
+
+
+@app.exception_handler(UnknownFeatures)
+def unknown_features(error: UnknownFeatures):
+    known = ", ".join(model_holder.get().manifest.feature_names)
+    return error_response(422, "unknown_feature", f"Unknown feature name(s). Known features: {known}.", error.details)
+
+
+@app.not_found
+def route_not_found(_):
+    return error_response(404, "not_found", f"No route {app.current_event.http_method} {app.current_event.path}.")
+
+
+@app.exception_handler(Exception)
+def unexpected(error: Exception):
+    logger.exception("unhandled error")
+    return error_response(500, "internal_error", "Internal error; it has been logged.")
+
+
+@app.post("/predict")
+@tracer.capture_method
+def predict_route(request: PredictRequest) -> dict:
+    model = model_holder.get()
+    matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
+    predictions = predict(model, matrix)
+    metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
+    return {"model": {"name": model.manifest.name, "version": model.manifest.version}, "predictions": predictions}
+
+
+@app.get("/model")
+@tracer.capture_method
+def model_route() -> dict:
+    return model_holder.get().manifest.summary()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,57 @@
+"""The manifest: what a published model version is, and everything needed to trust it."""
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from modelops.feature_statistics import FeatureSummary
+from modelops.library_versions import LibraryVersions
+
+Label = int | str
+
+
+class ArtifactRecord(BaseModel):
+    file: str
+    format: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int
+
+
+class Manifest(BaseModel):
+    schema_version: int = 1
+    name: str
+    version: str
+    created_at: str
+    artifact: ArtifactRecord
+    libraries: LibraryVersions
+    target: str
+    classes: list[Label]
+    features: list[FeatureSummary]
+    metrics: dict[str, Any]
+    cleaning: dict[str, Any]
+    data_fingerprint: str
+    training: dict[str, Any]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [feature.name for feature in self.features]
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(indent=2).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "Manifest":
+        return cls.model_validate_json(data)
+
+    def summary(self) -> dict[str, Any]:
+        """What `GET /model` shows: enough to know what is serving, nothing internal."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "created_at": self.created_at,
+            "artifact_sha256": self.artifact.sha256,
+            "libraries": self.libraries.model_dump(),
+            "target": self.target,
+            "classes": self.classes,
+            "metrics": self.metrics,
+            "features": [feature.model_dump() for feature in self.features],
+        }

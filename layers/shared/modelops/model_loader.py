@@ -1,0 +1,113 @@
+"""Fetch, verify and unpickle a published model version. Fails closed.
+
+Unpickling runs arbitrary code, so the artifact's bytes must hash to the value the deploy
+pinned before joblib sees them, and the libraries must be the ones that wrote the pickle.
+Every failure is a ModelUnavailable with a stable `reason` for metrics and the 503 body.
+"""
+import io
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from pydantic import ValidationError
+
+from modelops.integrity import sha256_hex
+from modelops.library_versions import installed_versions, mismatches
+from modelops.manifest import Manifest
+from modelops.model_store import MANIFEST_FILE, ModelStore
+
+MISSING_OBJECT_CODES = {"NoSuchKey", "404", "NotFound"}
+
+
+class ModelUnavailable(Exception):
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    manifest: Manifest
+    pipeline: Any
+    load_seconds: float
+
+
+def load_verified_model(store: ModelStore, name: str, version: str, expected_sha256: str) -> LoadedModel:
+    started = time.perf_counter()
+    if not version:
+        raise ModelUnavailable(
+            "not_configured",
+            "No model version is deployed. Train and publish one, then deploy it with "
+            "--parameter-overrides ModelVersion=... ModelSha256=...",
+        )
+    if not expected_sha256:
+        raise ModelUnavailable(
+            "hash_not_pinned", f"Model version {version} is deployed without ModelSha256; refusing to load it."
+        )
+    manifest = _read_manifest(store, name, version)
+    if manifest.artifact.sha256 != expected_sha256:
+        raise ModelUnavailable(
+            "hash_mismatch",
+            f"Manifest of {name}/{version} records artifact SHA-256 {manifest.artifact.sha256}, "
+            f"but the deploy pinned {expected_sha256}.",
+        )
+    skew = mismatches(manifest.libraries, installed_versions())
+    if skew:
+        raise ModelUnavailable(
+            "library_mismatch", "Model was trained with other library versions: " + "; ".join(skew)
+        )
+    data = _read(store, name, version, manifest.artifact.file, "artifact_missing")
+    actual = sha256_hex(data)
+    if actual != expected_sha256:
+        raise ModelUnavailable(
+            "hash_mismatch",
+            f"Artifact {manifest.artifact.file} of {name}/{version} hashes to {actual}, "
+            f"expected {expected_sha256}; refusing to unpickle it.",
+        )
+    pipeline = _unpickle(data, f"{name}/{version}")
+    model_classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
+    if model_classes != manifest.classes:
+        raise ModelUnavailable(
+            "manifest_invalid", f"Model classes {model_classes} differ from the manifest's {manifest.classes}."
+        )
+    return LoadedModel(manifest=manifest, pipeline=pipeline, load_seconds=time.perf_counter() - started)
+
+
+def _read(store: ModelStore, name: str, version: str, file: str, missing_reason: str) -> bytes:
+    where = f"s3://{store.bucket}/{store.key(name, version, file)}"
+    try:
+        return store.read(name, version, file)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in MISSING_OBJECT_CODES:
+            raise ModelUnavailable(missing_reason, f"{where} does not exist.") from error
+        if code == "NoSuchBucket":
+            raise ModelUnavailable(missing_reason, f"Bucket {store.bucket} does not exist.") from error
+        raise ModelUnavailable("storage_error", f"Reading {where} failed: {code}.") from error
+    except (BotoConnectionError, BotoCoreError) as error:
+        raise ModelUnavailable("storage_unreachable", f"Could not reach S3 to read {where}: {error}") from error
+
+
+def _read_manifest(store: ModelStore, name: str, version: str) -> Manifest:
+    data = _read(store, name, version, MANIFEST_FILE, "manifest_missing")
+    try:
+        return Manifest.from_json(data)
+    except ValidationError as error:
+        raise ModelUnavailable(
+            "manifest_invalid", f"Manifest of {name}/{version} is invalid: {error.error_count()} problem(s)."
+        ) from error
+
+
+def _unpickle(data: bytes, label: str) -> Any:
+    import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", InconsistentVersionWarning)
+            return joblib.load(io.BytesIO(data))
+    except Exception as error:  # a corrupt pickle can raise almost anything
+        raise ModelUnavailable("artifact_corrupt", f"Artifact of {label} could not be loaded: {error!r}") from error

@@ -1,0 +1,30 @@
+"""The shape of a prediction request, validated at the edge before the model runs.
+
+A request is one instance (an object of feature name to number) or {"instances": [...]}.
+A feature given as null, or left out, is a missing value: the model's own imputer fills it in,
+exactly as it did in training. NaN, Infinity, strings and booleans are refused.
+"""
+import os
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+
+from modelops.settings import DEFAULT_MAX_BATCH_SIZE
+
+MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE))
+
+FeatureValue = Optional[StrictFloat]
+Instance = dict[str, FeatureValue]
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    instances: list[Instance] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+    @model_validator(mode="before")
+    @classmethod
+    def single_instance_is_a_batch_of_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "instances" not in data:
+            return {"instances": [data]}
+        return data

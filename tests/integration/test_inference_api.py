@@ -1,0 +1,156 @@
+"""The inference function, invoked in-process with the same events `sam local invoke` sends,
+against a model trained and published into the moto server."""
+import copy
+import json
+
+import pytest
+
+from modelops.aws_clients import client
+from tests.conftest import body, load_event
+
+
+@pytest.fixture
+def invoke(cold_start, inference_env):
+    return cold_start(inference_env)
+
+
+def test_single_prediction_event(invoke, published_model):
+    response = invoke(load_event("predict_single.json"))
+    assert response["statusCode"] == 200
+    result = body(response)
+    assert result["model"] == {"name": published_model.name, "version": published_model.version}
+    (prediction,) = result["predictions"]
+    assert len(prediction["prediction_id"]) == 32
+    assert prediction["label"] == 0  # the first row of the data set is malignant (0)
+    assert set(prediction["probabilities"]) == {"0", "1"}
+    assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
+
+
+def test_batch_prediction_event(invoke):
+    response = invoke(load_event("predict_batch.json"))
+    assert response["statusCode"] == 200
+    predictions = body(response)["predictions"]
+    assert [p["label"] for p in predictions] == [0, 1, 1]
+    assert len({p["prediction_id"] for p in predictions}) == 3
+
+
+def test_invalid_event_names_every_problem(invoke):
+    response = invoke(load_event("predict_invalid.json"))
+    assert response["statusCode"] == 422
+    error = body(response)["error"]
+    assert error["code"] == "validation_error"
+    locations = {detail["location"] for detail in error["details"]}
+    assert {"instances.0.mean_radius", "instances.0.mean_texture"} <= locations
+
+
+def test_unknown_feature_names_are_refused_with_the_known_ones(invoke):
+    event = load_event("predict_single.json")
+    event["body"] = json.dumps({"tumour_colour": 3.0})
+    response = invoke(event)
+    assert response["statusCode"] == 422
+    error = body(response)["error"]
+    assert error["code"] == "unknown_feature"
+    assert error["details"] == [{"location": "instances.0.tumour_colour", "message": "Unknown feature name."}]
+    assert "mean_radius" in error["message"]
+
+
+def test_model_info_event(invoke, published_model):
+    response = invoke(load_event("model_info.json"))
+    assert response["statusCode"] == 200
+    info = body(response)
+    assert info["version"] == published_model.version
+    assert info["artifact_sha256"] == published_model.artifact.sha256
+    assert info["metrics"]["model"]["roc_auc"] == published_model.metrics["model"]["roc_auc"]
+    assert [f["name"] for f in info["features"]] == published_model.feature_names
+
+
+def test_missing_features_are_imputed_not_refused(invoke):
+    event = load_event("predict_single.json")
+    event["body"] = json.dumps({})
+    response = invoke(event)
+    assert response["statusCode"] == 200
+    assert body(response)["predictions"][0]["label"] in (0, 1)
+
+
+@pytest.mark.parametrize(
+    "raw_body, status, code",
+    [
+        (None, 400, "empty_body"),
+        ("", 400, "empty_body"),
+        ("not json", 400, "invalid_json"),
+        ("0", 422, "validation_error"),
+        ('{"mean_radius": NaN}', 422, "validation_error"),
+        ('{"mean_radius": Infinity}', 422, "validation_error"),
+        ('{"mean_radius": "12"}', 422, "validation_error"),
+        ('{"instances": []}', 422, "validation_error"),
+        ('{"instances": [' + ",".join(["{}"] * 101) + "]}", 422, "validation_error"),
+        ('{"instances": [[[[[]]]]]}', 422, "validation_error"),
+    ],
+)
+def test_bad_bodies_get_a_json_4xx(invoke, raw_body, status, code):
+    event = load_event("predict_single.json")
+    event["body"] = raw_body
+    response = invoke(event)
+    assert response["statusCode"] == status
+    assert body(response)["error"]["code"] == code
+    assert body(response)["error"]["message"]
+
+
+def test_unknown_route_is_a_json_404(invoke):
+    event = load_event("model_info.json")
+    event["path"] = event["resource"] = "/nowhere"
+    response = invoke(event)
+    assert response["statusCode"] == 404
+    assert body(response)["error"]["code"] == "not_found"
+
+
+def test_metrics_are_emitted_as_embedded_metric_format(invoke, capsys):
+    invoke(load_event("predict_batch.json"))
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for blob in emitted for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"Predictions", "ModelLoadTime", "ColdStart"} <= names
+    predictions = next(blob for blob in emitted if "Predictions" in blob)
+    assert predictions["Predictions"] == [3.0]
+
+
+def test_before_any_model_is_deployed_the_api_answers_503(cold_start, bucket):
+    invoke = cold_start({"MODEL_BUCKET": bucket, "MODEL_NAME": "breast-cancer", "MODEL_VERSION": "", "MODEL_SHA256": ""})
+    for event in ("predict_single.json", "model_info.json"):
+        response = invoke(load_event(event))
+        assert response["statusCode"] == 503
+        error = body(response)["error"]
+        assert error["code"] == "model_unavailable.not_configured"
+        assert "No model version is deployed" in error["message"]
+
+
+def test_tampered_hash_pin_answers_503_and_counts_a_metric(cold_start, inference_env, capsys):
+    invoke = cold_start({**inference_env, "MODEL_SHA256": "0" * 64})
+    response = invoke(load_event("predict_single.json"))
+    assert response["statusCode"] == 503
+    assert body(response)["error"]["code"] == "model_unavailable.hash_mismatch"
+    out = capsys.readouterr().out
+    assert '"ModelUnavailable"' in out and '"ModelLoadFailures"' in out
+
+
+def test_s3_unreachable_at_cold_start_then_recovers(cold_start, inference_env, monkeypatch):
+    endpoint = client("s3").meta.endpoint_url
+    client.cache_clear()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    invoke = cold_start(inference_env)
+    response = invoke(load_event("predict_single.json"))
+    assert response["statusCode"] == 503
+    assert body(response)["error"]["code"] == "model_unavailable.storage_unreachable"
+
+    # The fault clears: the same execution environment loads the model on the next request.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    client.cache_clear()
+    assert invoke(load_event("predict_single.json"))["statusCode"] == 200
+    assert cold_start.module.model_holder.last_failure is None
+
+
+def test_every_event_file_is_used_by_a_test():
+    from pathlib import Path
+
+    used = {"predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json"}
+    shipped = {path.name for path in (Path(__file__).parents[2] / "events").glob("*.json")}
+    assert shipped == used

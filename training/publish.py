@@ -1,0 +1,63 @@
+"""Write a trained model version: joblib artifact + manifest, to S3 under models/NAME/VERSION/."""
+import io
+from datetime import datetime, timezone
+from typing import Any
+
+import joblib
+
+from modelops.feature_statistics import FeatureSummary
+from modelops.integrity import sha256_hex
+from modelops.library_versions import installed_versions
+from modelops.manifest import ArtifactRecord, Manifest
+from modelops.model_store import ModelStore
+from modelops.versioning import new_version
+
+ARTIFACT_FILE = "model.joblib"
+
+
+def serialize(pipeline: Any) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def build_manifest(
+    *,
+    name: str,
+    artifact: bytes,
+    target: str,
+    classes: list[Any],
+    features: list[FeatureSummary],
+    metrics: dict[str, Any],
+    cleaning: dict[str, Any],
+    data_fingerprint: str,
+    training: dict[str, Any],
+    now: datetime | None = None,
+) -> Manifest:
+    moment = now or datetime.now(timezone.utc)
+    sha256 = sha256_hex(artifact)
+    return Manifest(
+        name=name,
+        version=new_version(sha256, moment),
+        created_at=moment.isoformat(timespec="seconds"),
+        artifact=ArtifactRecord(file=ARTIFACT_FILE, format="joblib", sha256=sha256, size_bytes=len(artifact)),
+        libraries=installed_versions(),
+        target=target,
+        classes=classes,
+        features=features,
+        metrics=metrics,
+        cleaning=cleaning,
+        data_fingerprint=data_fingerprint,
+        training=training,
+    )
+
+
+def publish(store: ModelStore, manifest: Manifest, artifact: bytes) -> list[str]:
+    return store.publish(manifest, {ARTIFACT_FILE: artifact})
+
+
+def deploy_command(manifest: Manifest) -> str:
+    return (
+        "sam deploy --parameter-overrides "
+        f"ModelName={manifest.name} ModelVersion={manifest.version} ModelSha256={manifest.artifact.sha256}"
+    )
