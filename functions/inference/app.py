@@ -54,11 +54,13 @@ def model_unavailable(failure: ModelUnavailable):
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError):
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
     return validation_error_response(error.errors())
 
 
 @app.exception_handler(UnknownFeatures)
 def unknown_features(error: UnknownFeatures):
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
     known = ", ".join(model_holder.get().manifest.feature_names)
     return error_response(422, "unknown_feature", f"Unknown feature name(s). Known features: {known}.", error.details)
 

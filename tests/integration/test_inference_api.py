@@ -6,7 +6,8 @@ import json
 import pytest
 
 from modelops.aws_clients import client
-from tests.conftest import body, load_event
+from devtools.lambda_local import load_event
+from tests.conftest import body
 
 
 @pytest.fixture

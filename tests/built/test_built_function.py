@@ -1,0 +1,61 @@
+"""The function `sam build` produced, run in a fresh python3.12 process with nothing but the
+built function, the built layers and the Lambda runtime's boto3 on its path. Catches anything
+that works in the test environment but is missing from a layer. Run by `make built-smoke`,
+which builds for x86_64 first."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.lambda_local import EVENTS, ROOT
+
+BUILD = ROOT / ".aws-sam" / "build"
+RUNTIME = ROOT / ".cache" / "lambda-runtime"
+# Lambda's own order: function code, then layers (/opt/python), then the runtime's packages.
+PATH_ORDER = [BUILD / "InferenceFunction", BUILD / "DependenciesLayer" / "python", BUILD / "SharedLayer" / "python", RUNTIME]
+
+
+@pytest.fixture(scope="module")
+def built_run(inference_env, aws):
+    missing = [str(path) for path in PATH_ORDER if not path.is_dir()]
+    assert not missing, f"Build first (make built-smoke): missing {missing}"
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": os.pathsep.join(map(str, PATH_ORDER)),
+        "AWS_ENDPOINT_URL": aws,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "inference",
+        "POWERTOOLS_METRICS_NAMESPACE": "built-smoke",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        **inference_env,
+    }
+    events = [str(EVENTS / name) for name in ("predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json")]
+    # -S: no site-packages at all, so nothing from this virtual environment can leak in.
+    completed = subprocess.run(
+        [sys.executable, "-S", "-B", str(Path(__file__).with_name("run_built_function.py")), *events],
+        env=env, capture_output=True, text=True, timeout=120, cwd=BUILD,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.split("@@RESULT@@", 1)[1])
+    print(f"\nbuilt function: init {result['init_seconds'] * 1000:.0f} ms, "
+          f"init + first prediction {result['init_and_first_seconds'] * 1000:.0f} ms")
+    return result
+
+
+def test_built_function_serves_every_event(built_run):
+    statuses = {name: item["response"]["statusCode"] for name, item in built_run["responses"].items()}
+    assert statuses == {"predict_single.json": 200, "predict_batch.json": 200, "predict_invalid.json": 422, "model_info.json": 200}
+    batch = json.loads(built_run["responses"]["predict_batch.json"]["response"]["body"])
+    assert [p["label"] for p in batch["predictions"]] == [0, 1, 1]
+
+
+def test_built_function_imports_only_from_the_build(built_run):
+    for module, location in built_run["modules"].items():
+        assert location.startswith(str(BUILD)) or location.startswith(str(RUNTIME)), (module, location)
+    assert built_run["modules"]["sklearn"].startswith(str(BUILD / "DependenciesLayer"))
+    assert built_run["modules"]["boto3"].startswith(str(RUNTIME))
