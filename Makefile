@@ -67,7 +67,9 @@ lint: venv
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
 
 build: $(SAM_VENV)/.installed
-	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH)
+	@# One build cache per architecture: sam build's cache key ignores LAYER_ARCH.
+	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH) \
+		--cache-dir .aws-sam/cache-$(ARCH)
 	@$(PY312) -m devtools.build_sizes .aws-sam/build
 
 # Builds for x86_64 (this machine) and runs the built function with only its layers on the path.
