@@ -37,7 +37,8 @@ def _telemetry_summary(output: str) -> str:
         for record in records if "_aws" in record
         for d in record["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]
     ]
-    return f"   [CloudWatch metrics: {', '.join(metrics) or 'none'}]"
+    captured = sum(1 for record in records if "record_type" in record)
+    return f"   [capture records logged: {captured}; CloudWatch metrics: {', '.join(metrics) or 'none'}]"
 
 
 def _shorten(body: dict) -> dict:
@@ -77,6 +78,7 @@ def main() -> None:
         show(invoke, "predict_single.json", "one instance; one feature null, one left out: both imputed")
         show(invoke, "predict_batch.json", "three instances")
         show(invoke, "predict_invalid.json", "a bad request: every problem is named")
+        show(invoke, "feedback.json", "ground truth for two predictions")
 
         heading("4. A deploy pinned to the wrong hash is refused before unpickling")
         show(_start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_SHA256": "0" * 64}), "predict_single.json")

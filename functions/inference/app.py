@@ -1,10 +1,12 @@
-"""Inference API: POST /predict and GET /model behind API Gateway.
+"""Inference API behind API Gateway: POST /predict, POST /feedback, GET /model.
 
 The model is loaded at init (once per execution environment); the logic lives in the shared
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
+import json
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelops.api_errors import error_response, validation_error_response
 from modelops.aws_clients import client
+from modelops.capture import CaptureWriter, feedback_records, prediction_records
+from modelops.feedback_request import FeedbackRequest, UnknownLabels, check_labels
 from modelops.model_holder import ModelHolder
 from modelops.model_loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.model_store import ModelStore
@@ -24,6 +28,7 @@ tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
 settings = ServingSettings.from_environment()
+capture = CaptureWriter(settings.capture_sample_rate)
 
 
 def _load() -> LoadedModel:
@@ -65,6 +70,20 @@ def unknown_features(error: UnknownFeatures):
     return error_response(422, "unknown_feature", f"Unknown feature name(s). Known features: {known}.", error.details)
 
 
+@app.exception_handler(UnknownLabels)
+def unknown_labels(error: UnknownLabels):
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
+    return error_response(422, "unknown_label", "Labels must be classes of the deployed model.", error.details)
+
+
+def _capture(records: list[dict]) -> None:
+    records = capture.sampled(records)
+    failed = capture.write(records)
+    metrics.add_metric(name="CapturedRecords", unit=MetricUnit.Count, value=len(records) - failed)
+    if failed:
+        metrics.add_metric(name="CaptureFailures", unit=MetricUnit.Count, value=failed)
+
+
 @app.not_found
 def route_not_found(_):
     return error_response(404, "not_found", f"No route {app.current_event.http_method} {app.current_event.path}.")
@@ -83,7 +102,23 @@ def predict_route(request: PredictRequest) -> dict:
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
     predictions = predict(model, matrix)
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
-    return {"model": {"name": model.manifest.name, "version": model.manifest.version}, "predictions": predictions}
+    name, version = model.manifest.name, model.manifest.version
+    _capture(prediction_records(name, version, request.instances, predictions))
+    return {"model": {"name": name, "version": version}, "predictions": predictions}
+
+
+@app.post("/feedback")
+@tracer.capture_method
+def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 200
+    model = model_holder.get()
+    labels = check_labels(request, model.manifest.classes)
+    records = feedback_records(model.manifest.name, model.manifest.version, labels)
+    failed = capture.write(records)  # ground truth is never sampled away
+    metrics.add_metric(name="FeedbackLabels", unit=MetricUnit.Count, value=len(records) - failed)
+    if failed:
+        metrics.add_metric(name="CaptureFailures", unit=MetricUnit.Count, value=failed)
+        return error_response(503, "capture_failed", f"{failed} label(s) could not be recorded; send them again.")
+    return Response(202, content_types.APPLICATION_JSON, json.dumps({"accepted": len(records)}))
 
 
 @app.get("/model")

@@ -34,7 +34,7 @@ def built_run(inference_env, aws):
         "POWERTOOLS_TRACE_DISABLED": "1",
         **inference_env,
     }
-    events = [str(EVENTS / name) for name in ("predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json")]
+    events = [str(EVENTS / name) for name in ("predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json", "feedback.json")]
     # -S: no site-packages at all, so nothing from this virtual environment can leak in.
     completed = subprocess.run(
         [sys.executable, "-S", "-B", str(Path(__file__).with_name("run_built_function.py")), *events],
@@ -49,7 +49,7 @@ def built_run(inference_env, aws):
 
 def test_built_function_serves_every_event(built_run):
     statuses = {name: item["response"]["statusCode"] for name, item in built_run["responses"].items()}
-    assert statuses == {"predict_single.json": 200, "predict_batch.json": 200, "predict_invalid.json": 422, "model_info.json": 200}
+    assert statuses == {"predict_single.json": 200, "predict_batch.json": 200, "predict_invalid.json": 422, "model_info.json": 200, "feedback.json": 202}
     batch = json.loads(built_run["responses"]["predict_batch.json"]["response"]["body"])
     assert [p["label"] for p in batch["predictions"]] == [0, 1, 1]
 

@@ -152,6 +152,64 @@ def test_s3_unreachable_at_cold_start_then_recovers(cold_start, inference_env, m
 def test_every_event_file_is_used_by_a_test():
     from pathlib import Path
 
-    used = {"predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json"}
+    used = {"predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json", "feedback.json"}
     shipped = {path.name for path in (Path(__file__).parents[2] / "events").glob("*.json")}
     assert shipped == used
+
+
+def capture_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if '"record_type"' in line]
+
+
+def test_each_prediction_writes_one_capture_record(invoke, published_model, capsys):
+    capsys.readouterr()
+    response = invoke(load_event("predict_batch.json"))
+    records = capture_lines(capsys.readouterr().out)
+    predictions = body(response)["predictions"]
+    assert [r["prediction_id"] for r in records] == [p["prediction_id"] for p in predictions]
+    first = records[0]
+    assert first["record_type"] == "prediction" and first["schema_version"] == 1
+    assert (first["model_name"], first["model_version"]) == (published_model.name, published_model.version)
+    assert first["inputs"] == json.loads(load_event("predict_batch.json")["body"])["instances"][0]
+    assert first["output"] == {"label": predictions[0]["label"], "probabilities": predictions[0]["probabilities"]}
+
+
+def test_feedback_event_records_ground_truth(invoke, capsys):
+    capsys.readouterr()
+    response = invoke(load_event("feedback.json"))
+    assert response["statusCode"] == 202
+    assert body(response) == {"accepted": 2}
+    records = capture_lines(capsys.readouterr().out)
+    assert [(r["record_type"], r["label"]) for r in records] == [("feedback", 0), ("feedback", 1)]
+
+
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"prediction_id": "0f6c2b1e9d8a4c7b8e5f3a2d1c0b9a87", "label": 7}, "unknown_label"),
+        ({"prediction_id": "0f6c2b1e9d8a4c7b8e5f3a2d1c0b9a87", "label": "benign"}, "unknown_label"),
+        ({"prediction_id": "not-an-id", "label": 1}, "validation_error"),
+        ({"prediction_id": "0f6c2b1e9d8a4c7b8e5f3a2d1c0b9a87"}, "validation_error"),
+        ({"labels": []}, "validation_error"),
+    ],
+)
+def test_bad_feedback_is_refused_and_nothing_is_recorded(invoke, capsys, payload, code):
+    event = load_event("feedback.json")
+    event["body"] = json.dumps(payload)
+    capsys.readouterr()
+    response = invoke(event)
+    assert response["statusCode"] == 422
+    assert body(response)["error"]["code"] == code
+    assert capture_lines(capsys.readouterr().out) == []
+
+
+def test_a_capture_failure_never_fails_the_prediction(invoke, cold_start, capsys):
+    class BrokenStream:
+        def write(self, _):
+            raise OSError("log stream closed")
+
+    cold_start.module.capture._stream = lambda: BrokenStream()
+    capsys.readouterr()
+    response = invoke(load_event("predict_single.json"))
+    assert response["statusCode"] == 200
+    assert '"CaptureFailures"' in capsys.readouterr().out

@@ -225,14 +225,15 @@ def compare_dataset(
     "insufficient_data" when no column is eligible. A column only in `current` is "no_reference";
     one only in `reference` is compared with an empty window ("insufficient_data").
     """
-    names = [*reference.columns, *(name for name in current.columns if name not in reference.columns)]
+    # Reference order, then the columns only the window has (shared columns have equal edges,
+    # or compare_column raises).
+    edges_by_name = {name: column.edges for name, column in {**reference.columns, **current.columns}.items()}
     results: dict[str, ColumnDrift] = {}
-    for name in names:
-        baseline, window = reference.columns.get(name), current.columns.get(name)
-        edges = baseline.edges if baseline is not None else window.edges if window is not None else []
+    for name, edges in edges_by_name.items():
+        empty = profile_column([], edges)
         results[name] = compare_column(
-            baseline if baseline is not None else profile_column([], edges),
-            window if window is not None else profile_column([], edges),
+            reference.columns.get(name, empty),
+            current.columns.get(name, empty),
             min_count=min_count,
             psi_threshold=psi_threshold,
             js_threshold=js_threshold,

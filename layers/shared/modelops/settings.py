@@ -12,6 +12,7 @@ class ServingSettings:
     model_version: str
     model_sha256: str
     max_batch_size: int
+    capture_sample_rate: float
 
     @classmethod
     def from_environment(cls) -> "ServingSettings":
@@ -21,4 +22,5 @@ class ServingSettings:
             model_version=os.environ.get("MODEL_VERSION", ""),
             model_sha256=os.environ.get("MODEL_SHA256", "").lower(),
             max_batch_size=int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE)),
+            capture_sample_rate=float(os.environ.get("CAPTURE_SAMPLE_RATE", "1.0")),
         )
