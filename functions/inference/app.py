@@ -76,12 +76,13 @@ def unknown_labels(error: UnknownLabels):
     return error_response(422, "unknown_label", "Labels must be classes of the deployed model.", error.details)
 
 
-def _capture(records: list[dict]) -> None:
-    records = capture.sampled(records)
+def _record(records: list[dict], written_metric: str) -> int:
+    """Write capture records and count them; returns how many could not be written."""
     failed = capture.write(records)
-    metrics.add_metric(name="CapturedRecords", unit=MetricUnit.Count, value=len(records) - failed)
+    metrics.add_metric(name=written_metric, unit=MetricUnit.Count, value=len(records) - failed)
     if failed:
         metrics.add_metric(name="CaptureFailures", unit=MetricUnit.Count, value=failed)
+    return failed
 
 
 @app.not_found
@@ -103,7 +104,7 @@ def predict_route(request: PredictRequest) -> dict:
     predictions = predict(model, matrix)
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
     name, version = model.manifest.name, model.manifest.version
-    _capture(prediction_records(name, version, request.instances, predictions))
+    _record(capture.sampled(prediction_records(name, version, request.instances, predictions)), "CapturedRecords")
     return {"model": {"name": name, "version": version}, "predictions": predictions}
 
 
@@ -113,10 +114,8 @@ def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 20
     model = model_holder.get()
     labels = check_labels(request, model.manifest.classes)
     records = feedback_records(model.manifest.name, model.manifest.version, labels)
-    failed = capture.write(records)  # ground truth is never sampled away
-    metrics.add_metric(name="FeedbackLabels", unit=MetricUnit.Count, value=len(records) - failed)
+    failed = _record(records, "FeedbackLabels")  # ground truth is never sampled away
     if failed:
-        metrics.add_metric(name="CaptureFailures", unit=MetricUnit.Count, value=failed)
         return error_response(503, "capture_failed", f"{failed} label(s) could not be recorded; send them again.")
     return Response(202, content_types.APPLICATION_JSON, json.dumps({"accepted": len(records)}))
 

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
+from modelops.request_shapes import wrap_single_item
+
 MAX_FEEDBACK_LABELS = 1000
 
 
@@ -23,9 +25,7 @@ class FeedbackRequest(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def single_label_is_a_list_of_one(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "labels" not in data:
-            return {"labels": [data]}
-        return data
+        return wrap_single_item(data, "labels")
 
 
 class UnknownLabels(ValueError):

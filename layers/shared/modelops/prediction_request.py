@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
+from modelops.request_shapes import wrap_single_item
 from modelops.settings import DEFAULT_MAX_BATCH_SIZE
 
 MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE))
@@ -25,6 +26,4 @@ class PredictRequest(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def single_instance_is_a_batch_of_one(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "instances" not in data:
-            return {"instances": [data]}
-        return data
+        return wrap_single_item(data, "instances")
