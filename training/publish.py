@@ -32,6 +32,7 @@ def build_manifest(
     cleaning: dict[str, Any],
     data_fingerprint: str,
     training: dict[str, Any],
+    files: dict[str, ArtifactRecord] | None = None,
     now: datetime | None = None,
 ) -> Manifest:
     moment = now or datetime.now(timezone.utc)
@@ -49,11 +50,22 @@ def build_manifest(
         cleaning=cleaning,
         data_fingerprint=data_fingerprint,
         training=training,
+        files=files or {},
     )
 
 
-def publish(store: ModelStore, manifest: Manifest, artifact: bytes) -> list[str]:
-    return store.publish(manifest, {ARTIFACT_FILE: artifact})
+def file_record(file: str, data: bytes, format: str) -> ArtifactRecord:
+    """What the manifest says about one of the version's files (`Manifest.files`)."""
+    return ArtifactRecord(file=file, format=format, sha256=sha256_hex(data), size_bytes=len(data))
+
+
+def publish(store: ModelStore, manifest: Manifest, artifact: bytes, files: dict[str, bytes] | None = None) -> list[str]:
+    """The artifact and the version's other files (each named in `manifest.files`), manifest last."""
+    extra = files or {}
+    named = {record.file for record in manifest.files.values()}
+    if set(extra) != named:
+        raise ValueError(f"files {sorted(extra)} do not match the manifest's {sorted(named)}")
+    return store.publish(manifest, {ARTIFACT_FILE: artifact, **extra})
 
 
 def deploy_command(manifest: Manifest) -> str:

@@ -24,7 +24,9 @@ from training.cleaning import Dataset, clean
 from training.data import BUNDLED_NAME, load_bundled, load_csv
 from training.evaluation import evaluate
 from training.pipeline import DEFAULT_ESTIMATOR, ESTIMATORS, build_pipeline, json_safe_params
-from training.publish import build_manifest, deploy_command, publish, serialize
+from modelops.baseline import BASELINE_FILE
+from training.baseline import build_baseline
+from training.publish import build_manifest, deploy_command, file_record, publish, serialize
 
 
 class TrainingRefused(Exception):
@@ -116,6 +118,8 @@ def run(args: argparse.Namespace) -> Manifest:
         print(message + "\n--force given: publishing anyway.")
 
     artifact = serialize(pipeline)
+    baseline = build_baseline(pipeline, classes, dataset.feature_names, x_train, x_test, y_test).to_json()
+    files = {BASELINE_FILE: baseline}
     manifest = build_manifest(
         name=args.name,
         artifact=artifact,
@@ -130,8 +134,9 @@ def run(args: argparse.Namespace) -> Manifest:
         training={"source": source, "estimator": args.estimator, "params": json_safe_params(pipeline),
                   "test_size": args.test_size, "seed": args.seed, "train_rows": len(y_train),
                   "test_rows": len(y_test), "fit_seconds": round(fit_seconds, 3)},
+        files={"baseline": file_record(BASELINE_FILE, baseline, "json")},
     )
-    keys = publish(store, manifest, artifact)
+    keys = publish(store, manifest, artifact, files)
     print(f"\nPublished {manifest.name} version {manifest.version}:")
     for key in keys:
         print(f"  s3://{args.bucket}/{key}")

@@ -30,6 +30,9 @@ class Manifest(BaseModel):
     cleaning: dict[str, Any]
     data_fingerprint: str
     training: dict[str, Any]
+    # The version's other files by role ("baseline", "model_card"), each hash-pinned like the
+    # artifact so a reader can verify what it loads. Absent in versions published before them.
+    files: dict[str, ArtifactRecord] = {}
 
     @property
     def feature_names(self) -> list[str]:

@@ -5,6 +5,7 @@
 """
 from typing import Any
 
+from modelops.integrity import sha256_hex
 from modelops.manifest import Manifest
 
 MANIFEST_FILE = "manifest.json"
@@ -28,6 +29,15 @@ class ModelStore:
 
     def read_manifest(self, name: str, version: str) -> Manifest:
         return Manifest.from_json(self.read(name, version, MANIFEST_FILE))
+
+    def read_pinned(self, manifest: Manifest, role: str) -> bytes:
+        """One of the version's other files (manifest.files[role]), refused unless its hash matches.
+        KeyError: the version has no such file; ValueError: its bytes are not the published ones."""
+        record = manifest.files[role]
+        data = self.read(manifest.name, manifest.version, record.file)
+        if sha256_hex(data) != record.sha256:
+            raise ValueError(f"{record.file} of {manifest.name}/{manifest.version} does not match its published SHA-256")
+        return data
 
     def publish(self, manifest: Manifest, files: dict[str, bytes]) -> list[str]:
         """Upload the version's files, then its manifest; returns the keys written."""

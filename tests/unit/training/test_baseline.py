@@ -1,0 +1,67 @@
+"""The training-side baseline, and the label-free accuracy estimate it enables (CBPE)."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+
+from modelops.baseline import prediction_matrix
+from training.baseline import build_baseline, fit_calibration
+from training.pipeline import build_pipeline
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    features, labels = make_classification(n_samples=30000, n_features=8, n_informative=5, flip_y=0.05,
+                                           class_sep=1.5, random_state=3)
+    x_train, x_rest, y_train, y_rest = train_test_split(features, labels, train_size=10000, random_state=3)
+    x_test, x_new, y_test, y_new = train_test_split(x_rest, y_rest, train_size=5000, random_state=3)
+    pipeline = build_pipeline("logistic_regression", 3).fit(x_train, y_train)
+    names = [f"f{i}" for i in range(8)]
+    baseline = build_baseline(pipeline, [0, 1], names, x_train, x_test, y_test)
+    return pipeline, baseline, x_new, y_new
+
+
+def _estimate_and_truth(pipeline, baseline, features, labels):
+    outputs = prediction_matrix(pipeline.predict_proba(features))
+    estimate = float(baseline.calibration.expected_correct(outputs[:, 1]).mean())
+    return estimate, float(np.mean(outputs[:, 0].astype(int) == labels))
+
+
+def test_the_calibration_reproduces_held_out_accuracy_on_its_own_rows():
+    rng = np.random.default_rng(0)
+    confidences = rng.uniform(0.5, 1.0, 500)
+    correct = rng.uniform(size=500) < confidences
+    calibration = fit_calibration(confidences, correct)
+    assert calibration.expected_correct(confidences).mean() == pytest.approx(correct.mean())
+    assert all(b >= a for a, b in zip(calibration.accuracy, calibration.accuracy[1:]))
+
+
+def test_estimated_accuracy_is_close_to_the_true_one_in_distribution(fitted):
+    pipeline, baseline, x_new, y_new = fitted
+    estimate, truth = _estimate_and_truth(pipeline, baseline, x_new, y_new)
+    assert abs(estimate - truth) < 0.02
+    assert abs(baseline.reference_accuracy - truth) < 0.03
+
+
+def test_estimated_accuracy_falls_when_inputs_shift_toward_the_boundary(fitted):
+    pipeline, baseline, x_new, y_new = fitted
+    in_distribution, _ = _estimate_and_truth(pipeline, baseline, x_new, y_new)
+    # Covariate shift: rows near the decision boundary become common (selected on the inputs
+    # alone, so P(label | inputs) is unchanged, the assumption CBPE rests on). The model is right
+    # less often there, and the estimate, which never sees a label, says so.
+    confidence = pipeline.predict_proba(x_new).max(axis=1)
+    rng = np.random.default_rng(7)
+    keep = rng.uniform(size=len(confidence)) < np.where(confidence < 0.8, 1.0, 0.1)
+    estimate, truth = _estimate_and_truth(pipeline, baseline, x_new[keep], y_new[keep])
+    assert estimate < in_distribution - 0.05
+    assert truth < in_distribution - 0.05
+    assert abs(estimate - truth) < 0.03
+
+
+def test_the_baseline_profiles_training_features_and_held_out_predictions(fitted):
+    _, baseline, _, _ = fitted
+    assert baseline.features.rows == 10000 and baseline.predictions.rows == 5000
+    assert list(baseline.predictions.columns) == ["predicted_class", "confidence"]
+    assert baseline.predictions.columns["predicted_class"].edges == [0.0, 1.0]
+    column = baseline.features.columns["f0"]
+    assert len(column.edges) == 11 and column.underflow == 0 and column.overflow == 0
