@@ -2,15 +2,19 @@
 
 Create the bucket (as `sam deploy` would) -> the API before any model (503) -> train and publish
 -> "deploy" the version (set the function's environment, as the template parameters do) ->
-send the events in events/ -> print what comes back, bad request included.
+send the events in events/ -> print what comes back, bad request included -> production traffic
+(healthy, labelled, then drifted) -> the scheduled monitor -> its report and SNS alert.
 """
 import contextlib
 import io
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
+from devtools.capture_delivery import deliver
 from devtools.lambda_local import cold_start, invoker, load_event
-from devtools.local_aws import create_model_bucket, moto_server
+from devtools.local_aws import create_alert_queue, create_model_bucket, create_monitoring_bucket, moto_server
+from devtools.traffic import batches, feedback_event, predict_event, rows_as_instances, shifted
 from modelops.aws_clients import client
 
 
@@ -54,6 +58,53 @@ def _start(env: dict[str, str]):
         return invoker(cold_start("inference", env))
 
 
+def _traffic(invoke, instances: list[dict], labels: list | None = None) -> tuple[str, list[str]]:
+    """Send predictions (and labels for them); returns the function's log output and the ids."""
+    ids: list[str] = []
+    with contextlib.redirect_stdout(io.StringIO()) as logs:
+        for batch in batches(instances, 100):
+            ids += [p["prediction_id"] for p in json.loads(invoke(predict_event(batch))["body"])["predictions"]]
+        for batch in batches(list(zip(ids, labels or [])), 100):
+            invoke(feedback_event(batch))
+    return logs.getvalue(), ids
+
+
+def monitor_production(invoke, env: dict[str, str]) -> None:
+    from training.cleaning import clean
+    from training.data import load_bundled
+
+    s3 = client("s3")
+    monitoring = create_monitoring_bucket()
+    topic, inbox = create_alert_queue()
+    data = clean(load_bundled())[0]
+    instances = rows_as_instances(data.features, data.feature_names)
+    heading("5. Production traffic: healthy requests with their ground truth, then a drifted batch")
+    healthy, _ = _traffic(invoke, instances, data.labels.tolist())
+    # Upstream starts sending mean_radius in other units and worst_area doubled: nothing errors,
+    # every request is valid, and only the monitor can tell.
+    drifted, _ = _traffic(invoke, shifted(instances, {"mean_radius": 1.6, "worst_area": 2.0}))
+    for logs in (healthy, drifted):  # what the subscription filter and Firehose deliver in AWS
+        key = deliver(s3, monitoring, logs)
+        print(f"{logs.count(chr(10))} log lines -> capture records in s3://{monitoring}/{key}")
+
+    heading("6. The scheduled monitor runs (events/monitor_scheduled.json at the current hour)")
+    with contextlib.redirect_stdout(io.StringIO()):  # its Logger writes to the stream it starts with
+        monitor = invoker(cold_start("monitor", {
+            **env, "MONITORING_BUCKET": monitoring, "ALERT_TOPIC_ARN": topic, "WINDOW_MINUTES": "60",
+            "LABEL_DELAY_MINUTES": "0", "MONITOR_THRESHOLDS": "{}", "POWERTOOLS_SERVICE_NAME": "monitor"}))
+    event = {**load_event("monitor_scheduled.json"),
+             "scheduled_time": (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(timespec="seconds")}
+    with contextlib.redirect_stdout(io.StringIO()) as telemetry:
+        result = monitor(event)
+    print(f"-> {json.dumps(result, indent=2)}")
+    print(_telemetry_summary(telemetry.getvalue()))
+    summary = s3.get_object(Bucket=monitoring, Key=result["summary"])["Body"].read().decode()
+    print("\n" + "\n".join(summary.splitlines()[:24]) + "\n...")
+    alerts = client("sqs").receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
+    print(f"SNS alert e-mails/messages sent: {len(alerts)}"
+          + (f" (first line: {alerts[0]['Body'].splitlines()[0]!r})" if alerts else ""))
+
+
 def main() -> None:
     started = time.perf_counter()
     with moto_server() as endpoint:
@@ -82,6 +133,8 @@ def main() -> None:
 
         heading("4. A deploy pinned to the wrong hash is refused before unpickling")
         show(_start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_SHA256": "0" * 64}), "predict_single.json")
+
+        monitor_production(invoke, {**base_env, "MODEL_VERSION": manifest.version})
     client.cache_clear()
     print(f"\nDemo finished in {time.perf_counter() - started:.1f} s.")
 

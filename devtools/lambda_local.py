@@ -42,4 +42,7 @@ def cold_start(function: str, env: dict[str, str]) -> ModuleType:
 
 
 def invoker(module: ModuleType) -> Callable[[dict], dict]:
-    return lambda event: module.lambda_handler(event, LambdaContext())
+    function = module.__name__.split("_app_")[0].capitalize() + "Function"  # as named in template.yaml
+    context = type("Context", (LambdaContext,), {
+        "function_name": function, "invoked_function_arn": LambdaContext.invoked_function_arn.replace("InferenceFunction", function)})()
+    return lambda event: module.lambda_handler(event, context)

@@ -14,6 +14,7 @@ from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 DEMO_BUCKET = "modelops-demo-models"
+DEMO_MONITORING_BUCKET = "modelops-demo-monitoring"
 
 # Fake credentials: moto accepts any, and these keep boto3 from ever looking for real ones.
 ENVIRONMENT = {
@@ -58,3 +59,19 @@ def create_model_bucket(bucket: str = DEMO_BUCKET) -> str:
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     return bucket
+
+
+def create_monitoring_bucket(bucket: str = DEMO_MONITORING_BUCKET) -> str:
+    """What the stack's MonitoringBucket resource does: capture/, profiles/ and reports/ live here."""
+    return create_model_bucket(bucket)
+
+
+def create_alert_queue(topic_name: str = "model-monitor-alerts") -> tuple[str, str]:
+    """An SNS topic (the stack's AlertTopic) with an SQS queue subscribed, so the messages the
+    monitor publishes can be read back. Returns (topic ARN, queue URL)."""
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name=topic_name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"{topic_name}-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic, queue

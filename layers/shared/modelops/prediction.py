@@ -1,10 +1,10 @@
 """From validated instances to predictions, in the feature order the model was trained on."""
-import uuid
 from typing import Any
 
 import numpy as np
 
 from modelops.model_loader import LoadedModel
+from modelops.prediction_ids import new_prediction_id
 
 
 class UnknownFeatures(ValueError):
@@ -39,7 +39,7 @@ def predict(model: LoadedModel, matrix: np.ndarray) -> list[dict[str, Any]]:
     winners = probabilities.argmax(axis=1)
     return [
         {
-            "prediction_id": uuid.uuid4().hex,
+            "prediction_id": new_prediction_id(),
             "label": classes[winner],
             "probabilities": {str(label): float(p) for label, p in zip(classes, row)},
         }

@@ -1,0 +1,61 @@
+"""Scheduled model monitor (EventBridge Scheduler): one window per run, report to S3, metrics to
+CloudWatch, and an SNS alert when a threshold is crossed. The work is in modelops.monitor_run.
+
+Event: {"scheduled_time": "2026-11-30T10:00:00Z"} (the schedule sends its own time); without it
+the run uses now. Any other key is ignored, so a manual `aws lambda invoke` needs no special shape.
+"""
+from datetime import datetime, timezone
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
+
+from modelops.aws_clients import client
+from modelops.monitor_run import run_monitor
+from modelops.monitor_settings import MonitorSettings
+from modelops.report_summary import alert_message, alert_subject
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+COUNTS = {"Records", "InvalidRecords", "DataQualityViolations", "DriftedFeatures", "PredictionDrift",
+          "ModelQualityViolations", "Violations"}
+
+
+class MonitorEvent(BaseModel):
+    scheduled_time: datetime | None = None
+
+
+def _scheduled_time(event: dict) -> datetime:
+    try:
+        moment = MonitorEvent.model_validate(event).scheduled_time
+    except ValidationError as error:
+        raise ValueError(f"scheduled_time must be an ISO 8601 time: {error.errors()[0]['msg']}") from error
+    if moment is None:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    # Read per run, not at import: the thresholds are validated here, and a bad value fails this
+    # run with its message (Lambda retries the asynchronous invoke, then the dead-letter queue and
+    # its alarm notify the topic).
+    settings = MonitorSettings.from_environment()
+    run = run_monitor(settings, client("s3"), _scheduled_time(event))
+    report = run.report
+    for name, value in report.metrics().items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count if name in COUNTS else MetricUnit.NoUnit, value=value)
+    logger.info("monitoring report", extra={"status": report.status, "violations": [v.check for v in report.violations],
+                                            "keys": run.keys})
+    notified = False
+    if report.violations and settings.alert_topic_arn:
+        client("sns").publish(TopicArn=settings.alert_topic_arn, Subject=alert_subject(report),
+                              Message=alert_message(report, settings.monitoring_bucket, run.keys))
+        notified = True
+    return {"status": report.status, "violations": len(report.violations), "notified": notified,
+            "window_start": report.window_start.isoformat(), "window_end": report.window_end.isoformat(),
+            "report": run.keys[1], "summary": run.keys[2]}
