@@ -21,13 +21,14 @@ ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
 SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: help venv demo train test unit integration lint build build-all built-smoke clean
+.PHONY: help venv demo train test unit integration lint build build-all built-smoke bench clean
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
 	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
 	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
+	@echo "make bench  measured figures (monitor throughput and memory), printed as a table"
 
 $(VENV)/.installed: requirements/*.txt layers/dependencies/*-requirements.txt
 	test -x $(PY) || $(PY312) -m venv $(VENV)
@@ -52,6 +53,10 @@ venv: $(VENV)/.installed $(SAM_VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m devtools.demo
+
+# Figures, not pass/fail: shared machines are noisy, so nothing here is asserted.
+bench: $(VENV)/.installed
+	$(PY) -m devtools.bench
 
 train: $(VENV)/.installed
 	$(PY) -m training.train $(ARGS)

@@ -1,0 +1,174 @@
+"""`make bench`: measured figures, printed as a table, all from one run on this machine.
+
+Monitor: throughput and peak memory for windows of 100k and 1M capture records (30 features, 1%
+labelled) read from S3 on the moto server. Each run is a fresh process (so peak RSS is that run's
+alone), next to the same process reading an empty window (the floor: imports, baseline) and a
+naive reader that loads the whole window into memory before profiling (what a pandas-style
+monitor does).
+"""
+import argparse
+import contextlib
+import gzip
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+WINDOW_END = datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc)
+WINDOW_START = WINDOW_END - timedelta(hours=1)
+RECORDS_PER_OBJECT = 50_000
+SIZES = (100_000, 1_000_000)
+
+
+def _settings_env(model_bucket: str, monitoring_bucket: str, name: str, version: str) -> dict[str, str]:
+    return {"MODEL_BUCKET": model_bucket, "MONITORING_BUCKET": monitoring_bucket, "MODEL_NAME": name,
+            "MODEL_VERSION": version, "WINDOW_MINUTES": "60", "LABEL_DELAY_MINUTES": "0", "MONITOR_THRESHOLDS": "{}"}
+
+
+def _write_window(s3, bucket: str, pipeline, data, count: int, name: str, version: str) -> None:
+    """`count` capture records spread over the window, as Firehose objects of 50k records each."""
+    from modelops.prediction_ids import new_prediction_id
+
+    rng = np.random.default_rng(count)
+    names = data.feature_names
+    start_ms = int(WINDOW_START.timestamp() * 1000)
+    step_ms = 3_600_000 / count
+    for first in range(0, count, RECORDS_PER_OBJECT):
+        size = min(RECORDS_PER_OBJECT, count - first)
+        rows = data.features[rng.integers(0, len(data.features), size)] * rng.normal(1.0, 0.02, (size, len(names)))
+        probabilities = pipeline.predict_proba(rows)
+        lines = []
+        for offset, (row, p) in enumerate(zip(rows.round(4).tolist(), probabilities.tolist())):
+            millis = start_ms + int((first + offset) * step_ms)
+            moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            pid = new_prediction_id(millis)
+            lines.append(json.dumps({"record_type": "prediction", "schema_version": 1, "prediction_id": pid, "time": moment,
+                                     "model_name": name, "model_version": version, "inputs": dict(zip(names, row)),
+                                     "output": {"label": int(p[1] > p[0]), "probabilities": {"0": p[0], "1": p[1]}}},
+                                    separators=(",", ":")))
+            if offset % 100 == 0:  # 1% get ground truth
+                lines.append(json.dumps({"record_type": "feedback", "schema_version": 1, "prediction_id": pid,
+                                         "time": moment, "model_name": name, "model_version": version,
+                                         "label": int(p[1] > p[0])}, separators=(",", ":")))
+        hour = (WINDOW_START + timedelta(seconds=first * step_ms / 1000)).strftime("%Y/%m/%d/%H")
+        body = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1)
+        s3.put_object(Bucket=bucket, Key=f"capture/{hour}/bench-{count}-{first:08d}.gz", Body=body)
+
+
+def child(mode: str) -> None:
+    """One measured run in this fresh process; prints a JSON line."""
+    from modelops.aws_clients import client
+    from modelops.monitor_run import run_monitor
+    from modelops.monitor_settings import MonitorSettings
+
+    settings = MonitorSettings.from_environment()
+    started = time.perf_counter()
+    if mode == "naive":
+        from modelops.baseline import Baseline
+        from modelops.baseline_profile import profile_matrix
+        from modelops.capture_reader import CaptureReader
+        from modelops.model_store import ModelStore
+        from modelops.prediction import instances_to_matrix
+
+        store = ModelStore(client("s3"), settings.model_bucket)
+        manifest = store.read_manifest(settings.model_name, settings.model_version)
+        baseline = Baseline.from_json(store.read_pinned(manifest, "baseline"))
+        records = [r for r in CaptureReader(client("s3"), settings.monitoring_bucket).records(WINDOW_START, WINDOW_END)
+                   if r["record_type"] == "prediction"]
+        matrix = instances_to_matrix([r["inputs"] for r in records], manifest.feature_names)
+        profile_matrix(matrix, manifest.feature_names, {n: c.edges for n, c in baseline.features.columns.items()})
+        count = len(records)
+    else:
+        run = run_monitor(settings, client("s3"), WINDOW_END)
+        count = run.report.volume.records
+    seconds = time.perf_counter() - started
+    print(json.dumps({"records": count, "seconds": seconds, "peak_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's high-water RSS. Not getrusage's ru_maxrss: Linux carries that over from the
+    forking parent across exec, so a child of a big parent would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(mode: str, env: dict[str, str]) -> dict:
+    import os
+
+    output = subprocess.run([sys.executable, "-m", "devtools.bench", "--child", mode], env={**os.environ, **env},
+                            check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def monitor_rows() -> list[tuple[str, str, str, str]]:
+    from devtools.local_aws import create_model_bucket, create_monitoring_bucket
+    from modelops.aws_clients import client
+    from training.cleaning import clean
+    from training.data import load_bundled
+    from training.train import parse_args, run
+
+    s3 = client("s3")
+    models = create_model_bucket("bench-models")
+    with contextlib.redirect_stdout(io.StringIO()):
+        manifest = run(parse_args(["--bucket", models, "--estimator", "logistic_regression"]))
+    from modelops.model_loader import load_verified_model
+    from modelops.model_store import ModelStore
+
+    pipeline = load_verified_model(ModelStore(s3, models), manifest.name, manifest.version, manifest.artifact.sha256).pipeline
+    data = clean(load_bundled())[0]
+    rows = []
+    empty = create_monitoring_bucket("bench-empty")
+    floor = _measure("monitor", _settings_env(models, empty, manifest.name, manifest.version))
+    rows.append(("monitor, empty window (floor)", "0", f"{floor['seconds']:.2f} s", f"{floor['peak_mb']:.0f} MB"))
+    for count in SIZES:
+        bucket = create_monitoring_bucket(f"bench-{count}")
+        _write_window(s3, bucket, pipeline, data, count, manifest.name, manifest.version)
+        env = _settings_env(models, bucket, manifest.name, manifest.version)
+        measured = _measure("monitor", env)
+        rows.append((f"monitor, {count:,} predictions + 1% labels", f"{measured['records']:,}",
+                     f"{measured['seconds']:.1f} s ({measured['records'] / measured['seconds']:,.0f} rec/s)",
+                     f"{measured['peak_mb']:.0f} MB (+{measured['peak_mb'] - floor['peak_mb']:.0f})"))
+        if count == SIZES[0]:
+            naive = _measure("naive", env)
+            rows.append((f"naive: load window, then profile, {count:,}", f"{naive['records']:,}",
+                         f"{naive['seconds']:.1f} s", f"{naive['peak_mb']:.0f} MB (+{naive['peak_mb'] - floor['peak_mb']:.0f})"))
+    return rows
+
+
+def print_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print(f"\n{title}")
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", choices=["monitor", "naive"])
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    from devtools.local_aws import moto_server
+    from modelops.aws_clients import client
+
+    with moto_server():
+        client.cache_clear()
+        started = time.perf_counter()
+        rows = monitor_rows()
+        print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",
+                    ("run", "records read", "time", "peak RSS"), rows)
+        print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
+    client.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
