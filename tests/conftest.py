@@ -39,16 +39,21 @@ def published_model(bucket: str) -> Manifest:
     """The bundled data set, trained and published once for the whole session."""
     from training.train import parse_args, run
 
-    return run(parse_args(["--bucket", bucket, "--name", "breast-cancer"]))
+    return run(parse_args(["--bucket", bucket, "--name", "breast-cancer", "--estimator", "logistic_regression"]))
 
 
-@pytest.fixture(scope="session")
-def inference_env(bucket: str, published_model: Manifest) -> dict[str, str]:
+@pytest.fixture(scope="session", params=["sklearn", "onnx"])
+def inference_env(request, bucket: str, published_model: Manifest) -> dict[str, str]:
+    """The function's environment for each runtime: every test using it runs on both, so both
+    must give the same responses, errors and capture records."""
+    runtime = request.param
+    pinned = published_model.files["onnx"].sha256 if runtime == "onnx" else published_model.artifact.sha256
     return {
         "MODEL_BUCKET": bucket,
         "MODEL_NAME": published_model.name,
         "MODEL_VERSION": published_model.version,
-        "MODEL_SHA256": published_model.artifact.sha256,
+        "MODEL_RUNTIME": runtime,
+        "MODEL_SHA256": pinned,
     }
 
 
@@ -56,7 +61,8 @@ def inference_env(bucket: str, published_model: Manifest) -> dict[str, str]:
 def cold_start() -> Callable[..., Callable[[dict], dict]]:
     """cold_start(env) -> invoke(event): a freshly initialised inference function."""
     def start(env: dict[str, str]) -> Callable[[dict], dict]:
-        start.module = cold_start_function("inference", env)
+        # cold_start sets os.environ; a test that names no runtime must not inherit the last one.
+        start.module = cold_start_function("inference", {"MODEL_RUNTIME": "sklearn", **env})
         return invoker(start.module)
     return start
 

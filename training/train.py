@@ -23,9 +23,14 @@ from training import quality_gate
 from training.cleaning import Dataset, clean
 from training.data import BUNDLED_NAME, load_bundled, load_csv
 from training.evaluation import evaluate
-from training.pipeline import DEFAULT_ESTIMATOR, ESTIMATORS, build_pipeline, json_safe_params
+from training.model_card import MODEL_CARD_FILE, render as render_model_card
+from training.model_selection import (AUTO, SELECTION_METRICS, Selection, SelectionImpossible, SelectionSettings,
+                                      describe, select)
+from training.pipeline import ESTIMATORS, build_pipeline, json_safe_params
 from modelops.baseline import BASELINE_FILE
 from training.baseline import build_baseline
+from training.onnx_export import ONNX_FILE
+from training.onnx_export import export as export_onnx
 from training.publish import build_manifest, deploy_command, file_record, publish, serialize
 
 
@@ -41,7 +46,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--name", help=f"model name (default: {BUNDLED_NAME}, or the CSV file's stem)")
     parser.add_argument("--data", type=Path, help="CSV file with a header row (default: bundled data set)")
     parser.add_argument("--target", help="target column of the CSV")
-    parser.add_argument("--estimator", choices=sorted(ESTIMATORS), default=DEFAULT_ESTIMATOR)
+    parser.add_argument("--estimator", choices=[AUTO, *sorted(ESTIMATORS)], default=AUTO,
+                        help="auto (default): choose by cross-validation on the training split")
+    parser.add_argument("--selection-metric", choices=SELECTION_METRICS, default="roc_auc",
+                        help="what auto maximizes (log_loss: minimizes); more than two classes: "
+                             "one-vs-rest ROC AUC, macro F1 (default roc_auc)")
+    parser.add_argument("--cv-folds", type=int, default=5, help="auto: stratified folds (default 5)")
+    parser.add_argument("--search-iterations", type=int, default=10,
+                        help="auto: random parameter draws per candidate, each fitted once per fold (default 10)")
     parser.add_argument("--test-size", type=float, default=0.25, help="held-out share (default 0.25)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--gate-metric", choices=quality_gate.GATE_METRICS, default="roc_auc")
@@ -55,6 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--data needs --target")
     if not args.bucket:
         parser.error("--bucket (or MODEL_BUCKET) is required")
+    if args.cv_folds < 2 or args.search_iterations < 1:
+        parser.error("--cv-folds must be at least 2 and --search-iterations at least 1")
     args.name = args.name or (args.data.stem if args.data else BUNDLED_NAME)
     return args
 
@@ -94,7 +108,8 @@ def run(args: argparse.Namespace) -> Manifest:
     x_train, x_test, y_train, y_test = train_test_split(
         dataset.features, dataset.labels, test_size=args.test_size, random_state=args.seed, stratify=dataset.labels
     )
-    pipeline = build_pipeline(args.estimator, args.seed)
+    selection = select_estimator(args, x_train, y_train)  # the training split only
+    pipeline = selection.build_chosen() if selection else build_pipeline(args.estimator, args.seed)
     started = time.perf_counter()
     pipeline.fit(x_train, y_train.tolist())
     fit_seconds = time.perf_counter() - started
@@ -120,6 +135,7 @@ def run(args: argparse.Namespace) -> Manifest:
     artifact = serialize(pipeline)
     baseline = build_baseline(pipeline, classes, dataset.feature_names, x_train, x_test, y_test).to_json()
     files = {BASELINE_FILE: baseline}
+    estimator = selection.chosen if selection else args.estimator
     manifest = build_manifest(
         name=args.name,
         artifact=artifact,
@@ -131,17 +147,42 @@ def run(args: argparse.Namespace) -> Manifest:
                                         "compared_with": incumbent.version if incumbent else None}},
         cleaning=cleaning,
         data_fingerprint=dataset.fingerprint(),
-        training={"source": source, "estimator": args.estimator, "params": json_safe_params(pipeline),
+        training={"source": source, "estimator": estimator, "params": json_safe_params(pipeline),
+                  "selection": selection.to_json() if selection else None,
                   "test_size": args.test_size, "seed": args.seed, "train_rows": len(y_train),
                   "test_rows": len(y_test), "fit_seconds": round(fit_seconds, 3)},
         files={"baseline": file_record(BASELINE_FILE, baseline, "json")},
     )
+    onnx_bytes, verification = export_onnx(pipeline, x_test, args.seed)
+    manifest.onnx_verification = verification.as_dict()
+    if onnx_bytes:
+        files[ONNX_FILE] = onnx_bytes
+        manifest.files["onnx"] = file_record(ONNX_FILE, onnx_bytes, "onnx")
+    print(f"\nONNX: {verification.reason}" + (f" (max |difference| {verification.max_abs_difference:.1e} on "
+                                              f"{sum(verification.rows.values())} rows)" if verification.passed else
+                                              "; published joblib-only, serve it with ModelRuntime=sklearn"))
+    # The card is rendered from the finished manifest, then recorded in it like the other files.
+    files[MODEL_CARD_FILE] = render_model_card(manifest).encode()
+    manifest.files["model_card"] = file_record(MODEL_CARD_FILE, files[MODEL_CARD_FILE], "markdown")
     keys = publish(store, manifest, artifact, files)
     print(f"\nPublished {manifest.name} version {manifest.version}:")
     for key in keys:
         print(f"  s3://{args.bucket}/{key}")
     print(f"Deploy it with:\n  {deploy_command(manifest)}")
     return manifest
+
+
+def select_estimator(args: argparse.Namespace, features: np.ndarray, labels: np.ndarray) -> Selection | None:
+    """`--estimator auto`: cross-validated selection on the rows given (None: the user named one)."""
+    if args.estimator != AUTO:
+        return None
+    settings = SelectionSettings(args.selection_metric, args.cv_folds, args.search_iterations, args.seed)
+    try:
+        selection = select(features, labels, settings)
+    except SelectionImpossible as impossible:
+        raise TrainingRefused(str(impossible)) from impossible
+    print("\n" + "\n".join(describe(selection.to_json())))
+    return selection
 
 
 def _fmt(value: float | None) -> str:

@@ -33,7 +33,8 @@ capture = CaptureWriter(settings.capture_sample_rate)
 
 def _load() -> LoadedModel:
     store = ModelStore(client("s3"), settings.bucket)
-    model = load_verified_model(store, settings.model_name, settings.model_version, settings.model_sha256)
+    model = load_verified_model(store, settings.model_name, settings.model_version, settings.model_sha256,
+                                settings.runtime)
     metrics.add_metric(name="ModelLoadTime", unit=MetricUnit.Milliseconds, value=model.load_seconds * 1000)
     logger.info("model loaded", extra={"model_version": settings.model_version, "load_seconds": model.load_seconds})
     return model

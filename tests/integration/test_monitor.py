@@ -3,6 +3,7 @@ Firehose would, the monitor handler invoked with the scheduler's event, report i
 import contextlib
 import io
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import boto3
@@ -25,7 +26,7 @@ def dataset():
 @pytest.fixture
 def stack(aws, inference_env, request):
     """A fresh monitoring bucket and alert topic, and both functions started against them."""
-    suffix = request.node.name.replace("_", "-")[:30]
+    suffix = uuid.uuid4().hex[:12]  # a clean bucket per test (and per runtime parameter)
     monitoring = create_monitoring_bucket(f"mon-{suffix}")
     topic, queue = create_alert_queue(f"alerts-{suffix}")
     with contextlib.redirect_stdout(io.StringIO()):

@@ -15,7 +15,7 @@ class LibraryVersions(BaseModel):
     joblib: str
 
 
-def _installed(distribution: str) -> str:
+def installed(distribution: str) -> str:
     try:
         return version(distribution)
     except PackageNotFoundError:
@@ -25,7 +25,7 @@ def _installed(distribution: str) -> str:
 def installed_versions() -> LibraryVersions:
     return LibraryVersions(
         python=platform.python_version(),
-        **{field: _installed(dist) for field, dist in MODEL_LIBRARIES.items()},
+        **{field: installed(dist) for field, dist in MODEL_LIBRARIES.items()},
     )
 
 

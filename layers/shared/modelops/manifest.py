@@ -33,6 +33,9 @@ class Manifest(BaseModel):
     # The version's other files by role ("baseline", "model_card"), each hash-pinned like the
     # artifact so a reader can verify what it loads. Absent in versions published before them.
     files: dict[str, ArtifactRecord] = {}
+    # Result of checking the ONNX conversion against the pipeline (training/onnx_export.py);
+    # files["onnx"] exists only when it passed.
+    onnx_verification: dict[str, Any] | None = None
 
     @property
     def feature_names(self) -> list[str]:

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as B
 from pydantic import ValidationError
 
 from modelops.integrity import sha256_hex
-from modelops.library_versions import installed_versions, mismatches
+from modelops.library_versions import installed, installed_versions, mismatches
 from modelops.manifest import Manifest
 from modelops.model_store import MANIFEST_FILE, ModelStore
 
@@ -35,8 +35,16 @@ class LoadedModel:
     load_seconds: float
 
 
-def load_verified_model(store: ModelStore, name: str, version: str, expected_sha256: str) -> LoadedModel:
+RUNTIMES = ("sklearn", "onnx")
+
+
+def load_verified_model(store: ModelStore, name: str, version: str, expected_sha256: str,
+                        runtime: str = "sklearn") -> LoadedModel:
+    """The version's pipeline for `runtime`: the joblib pipeline (scikit-learn) or the verified
+    ONNX model (onnx). `expected_sha256` pins the bytes of the file that runtime loads."""
     started = time.perf_counter()
+    if runtime not in RUNTIMES:
+        raise ModelUnavailable("not_configured", f"MODEL_RUNTIME must be one of {RUNTIMES}, not {runtime!r}.")
     if not version:
         raise ModelUnavailable(
             "not_configured",
@@ -48,6 +56,8 @@ def load_verified_model(store: ModelStore, name: str, version: str, expected_sha
             "hash_not_pinned", f"Model version {version} is deployed without ModelSha256; refusing to load it."
         )
     manifest = _read_manifest(store, name, version)
+    if runtime == "onnx":
+        return _load_onnx(store, manifest, expected_sha256, started)
     if manifest.artifact.sha256 != expected_sha256:
         raise ModelUnavailable(
             "hash_mismatch",
@@ -73,6 +83,33 @@ def load_verified_model(store: ModelStore, name: str, version: str, expected_sha
         raise ModelUnavailable(
             "manifest_invalid", f"Model classes {model_classes} differ from the manifest's {manifest.classes}."
         )
+    return LoadedModel(manifest=manifest, pipeline=pipeline, load_seconds=time.perf_counter() - started)
+
+
+def _load_onnx(store: ModelStore, manifest: Manifest, expected_sha256: str, started: float) -> LoadedModel:
+    from modelops.onnx_model import RUNTIME_DISTRIBUTION, OnnxPipeline
+
+    label = f"{manifest.name}/{manifest.version}"
+    record = manifest.files.get("onnx")
+    if record is None:
+        why = (manifest.onnx_verification or {}).get("reason", "it was published before ONNX export existed")
+        raise ModelUnavailable("onnx_unavailable", f"{label} has no verified ONNX model ({why}); deploy it with "
+                                                   "ModelRuntime=sklearn and the joblib artifact's SHA-256.")
+    if record.sha256 != expected_sha256:
+        raise ModelUnavailable("hash_mismatch", f"Manifest of {label} records ONNX SHA-256 {record.sha256}, "
+                                                f"but the deploy pinned {expected_sha256}.")
+    verified_with = (manifest.onnx_verification or {}).get("onnxruntime")
+    running = installed(RUNTIME_DISTRIBUTION)
+    if verified_with != running:
+        raise ModelUnavailable("library_mismatch", f"onnxruntime {verified_with} (verified the model) != {running} (installed)")
+    data = _read(store, manifest.name, manifest.version, record.file, "artifact_missing")
+    if sha256_hex(data) != expected_sha256:
+        raise ModelUnavailable("hash_mismatch", f"{record.file} of {label} hashes to {sha256_hex(data)}, "
+                                                f"expected {expected_sha256}; refusing to load it.")
+    try:
+        pipeline = OnnxPipeline(data, manifest.classes)
+    except Exception as error:  # onnxruntime raises its own types for invalid graphs
+        raise ModelUnavailable("artifact_corrupt", f"ONNX model of {label} could not be loaded: {error}") from error
     return LoadedModel(manifest=manifest, pipeline=pipeline, load_seconds=time.perf_counter() - started)
 
 

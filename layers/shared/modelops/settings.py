@@ -3,6 +3,9 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_MAX_BATCH_SIZE = 100
+# A JSON batch of 100 instances of 30 features is about 100 KB; 1 MB leaves room and still stops a
+# body before it is parsed. API Gateway's own hard limit is 10 MB, Lambda's synchronous one 6 MB.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,8 @@ class ServingSettings:
     model_sha256: str
     max_batch_size: int
     capture_sample_rate: float
+    runtime: str  # "sklearn" (joblib pipeline) or "onnx" (verified ONNX model, ONNX Runtime)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies get a 413 before parsing
 
     @classmethod
     def from_environment(cls) -> "ServingSettings":
@@ -23,4 +28,6 @@ class ServingSettings:
             model_sha256=os.environ.get("MODEL_SHA256", "").lower(),
             max_batch_size=int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE)),
             capture_sample_rate=float(os.environ.get("CAPTURE_SAMPLE_RATE", "1.0")),
+            runtime=os.environ.get("MODEL_RUNTIME", "sklearn"),
+            max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
         )

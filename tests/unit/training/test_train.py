@@ -1,14 +1,24 @@
 """The training command end to end, publishing into the moto server."""
+import contextlib
 import csv
+import io
 import json
 
 import boto3
+import numpy as np
 import pytest
+from sklearn.impute import SimpleImputer
 
+import training.train as train
 from modelops.integrity import sha256_hex
+from modelops.model_loader import load_verified_model
 from modelops.model_store import ModelStore
 from training.data import load_bundled
-from training.train import main
+from training.train import main, parse_args
+
+# Tests that are not about model selection name the estimator: auto would spend seconds on a
+# cross-validated search they do not look at.
+GIVEN = ["--estimator", "logistic_regression"]
 
 
 def test_published_version_has_a_complete_manifest_and_the_hashed_artifact(bucket, published_model):
@@ -32,24 +42,37 @@ def test_published_version_has_a_complete_manifest_and_the_hashed_artifact(bucke
 
 
 def test_prints_the_deploy_command(bucket, capsys):
-    assert main(["--bucket", bucket, "--name", "printed"]) == 0
+    assert main(["--bucket", bucket, "--name", "printed", *GIVEN]) == 0
     out = capsys.readouterr().out
     store = ModelStore(boto3.client("s3"), bucket)
     manifest = store.read_manifest("printed", store.latest_version("printed"))
+    # The linear model's ONNX conversion verifies: the command deploys ONNX Runtime, pinned to that file.
+    assert manifest.onnx_verification["passed"] is True
     assert (
         f"sam deploy --parameter-overrides ModelName=printed ModelVersion={manifest.version} "
-        f"ModelSha256={manifest.artifact.sha256}"
+        f"ModelRuntime=onnx ModelSha256={manifest.files['onnx'].sha256}"
     ) in out
+    assert "ONNX: verified" in out
+
+
+def test_a_model_whose_onnx_does_not_verify_is_published_for_scikit_learn_only(bucket, capsys):
+    assert main(["--bucket", bucket, "--name", "boosted", "--estimator", "hist_gradient_boosting"]) == 0
+    out = capsys.readouterr().out
+    store = ModelStore(boto3.client("s3"), bucket)
+    manifest = store.read_manifest("boosted", store.latest_version("boosted"))
+    assert "onnx" not in manifest.files and manifest.onnx_verification["passed"] is False
+    assert "published joblib-only, serve it with ModelRuntime=sklearn" in out
+    assert f"ModelRuntime=sklearn ModelSha256={manifest.artifact.sha256}" in out
 
 
 def test_a_weak_model_is_refused_and_nothing_is_published(bucket, capsys):
-    assert main(["--bucket", bucket, "--name", "weak", "--min-score", "0.99999"]) == 2
+    assert main(["--bucket", bucket, "--name", "weak", "--min-score", "0.99999", *GIVEN]) == 2
     assert "below the threshold" in capsys.readouterr().err
     assert ModelStore(boto3.client("s3"), bucket).list_versions("weak") == []
 
 
 def test_force_publishes_a_refused_model_and_records_why(bucket):
-    assert main(["--bucket", bucket, "--name", "forced", "--min-score", "0.99999", "--force"]) == 0
+    assert main(["--bucket", bucket, "--name", "forced", "--min-score", "0.99999", "--force", *GIVEN]) == 0
     store = ModelStore(boto3.client("s3"), bucket)
     gate = store.read_manifest("forced", store.latest_version("forced")).metrics["gate"]
     assert gate["passed"] is False and "below the threshold" in gate["reasons"][0]
@@ -76,7 +99,7 @@ def test_trains_on_a_users_csv_and_reports_the_cleaning(bucket, tmp_path):
                 cells[0] = "n/a?"  # junk -> non-numeric
             writer.writerow(cells + [label if index % 100 != 1 else ""])  # some rows lack a target
         writer.writerow(table.rows[2] + [table.targets[2]])  # an exact duplicate
-    assert main(["--bucket", bucket, "--data", str(path), "--target", "diagnosis"]) == 0
+    assert main(["--bucket", bucket, "--data", str(path), "--target", "diagnosis", *GIVEN]) == 0
     store = ModelStore(boto3.client("s3"), bucket)
     manifest = store.read_manifest("tumours", store.latest_version("tumours"))
     assert manifest.target == "diagnosis"
@@ -91,3 +114,116 @@ def test_bad_arguments_exit_with_usage():
     with pytest.raises(SystemExit) as caught:
         main(["--bucket", "b", "--data", "x.csv"])
     assert caught.value.code == 2
+
+
+def _rows(matrix: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in np.ascontiguousarray(matrix, dtype=np.float64)}
+
+
+@pytest.fixture(scope="module")
+def auto_run(bucket):
+    """`--estimator auto` end to end on the bundled data with a small budget, spied on: the rows
+    handed to selection, every matrix a pipeline fitted or scored while selection ran (all pass
+    through the imputer), and the rows of the held-out evaluation."""
+    seen = {"given": None, "during": [], "held_out": None}
+    selecting = []
+    real_select, real_evaluate, real_transform = train.select, train.evaluate, SimpleImputer.transform
+
+    def spy_select(features, labels, settings):
+        seen["given"] = np.array(features)
+        selecting.append(True)
+        try:
+            return real_select(features, labels, settings)
+        finally:
+            selecting.clear()
+
+    def spy_transform(self, X):
+        if selecting:
+            seen["during"].append(np.array(X))
+        return real_transform(self, X)
+
+    def spy_evaluate(pipeline, features, *rest):
+        if seen["held_out"] is None:  # the first evaluation is the new model's, on the held-out rows
+            seen["held_out"] = np.array(features)
+        return real_evaluate(pipeline, features, *rest)
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(train, "select", spy_select)
+        patch.setattr(train, "evaluate", spy_evaluate)
+        patch.setattr(SimpleImputer, "transform", spy_transform)
+        code = main(["--bucket", bucket, "--name", "auto-selected", "--search-iterations", "2", "--cv-folds", "3"])
+    store = ModelStore(boto3.client("s3"), bucket)
+    manifest = store.read_manifest("auto-selected", store.latest_version("auto-selected"))
+    return code, printed.getvalue(), manifest, seen
+
+
+def test_auto_publishes_the_chosen_model_with_its_selection_table(bucket, auto_run):
+    code, printed, manifest, _ = auto_run
+    assert code == 0
+    selection = manifest.training["selection"]
+    assert (selection["metric"], selection["folds"], selection["iterations"]) == ("roc_auc", 3, 2)
+    assert [c["estimator"] for c in selection["candidates"]] == [
+        "logistic_regression", "hist_gradient_boosting", "random_forest"]
+    assert manifest.training["estimator"] == selection["chosen"]
+    assert "Model selection: roc_auc, 3-fold stratified CV on the 426 training rows" in printed
+    for candidate in selection["candidates"]:
+        assert candidate["verdict"] in printed
+    loaded = load_verified_model(ModelStore(boto3.client("s3"), bucket), manifest.name, manifest.version,
+                                 manifest.artifact.sha256)
+    chosen = next(c for c in selection["candidates"] if c["estimator"] == selection["chosen"])
+    params = loaded.pipeline.named_steps["model"].get_params()
+    assert {key: params[key] for key in chosen["best_params"]} == chosen["best_params"]
+
+
+def test_auto_never_shows_the_held_out_rows_to_selection(auto_run):
+    _, _, manifest, seen = auto_run
+    given, held_out = _rows(seen["given"]), _rows(seen["held_out"])
+    assert len(given) == manifest.training["train_rows"] and len(held_out) == manifest.training["test_rows"]
+    assert not given & held_out
+    during = set().union(*map(_rows, seen["during"]))
+    assert during and during <= given
+
+
+def test_the_model_card_is_published_hash_pinned_with_the_choice_and_the_metrics(bucket, auto_run):
+    _, _, manifest, _ = auto_run
+    record = manifest.files["model_card"]
+    assert (record.file, record.format) == ("model_card.md", "markdown")
+    card = ModelStore(boto3.client("s3"), bucket).read(manifest.name, manifest.version, "model_card.md")
+    assert sha256_hex(card) == record.sha256 and len(card) == record.size_bytes
+    text = card.decode()
+    assert f"# Model card: auto-selected {manifest.version}" in text
+    assert manifest.training["selection"]["reason"] in text
+    assert f"| roc_auc | {manifest.metrics['model']['roc_auc']:.4f} | 0.5000 |" in text
+
+
+def test_a_named_estimator_skips_selection_and_the_card_says_so(bucket, capsys):
+    assert main(["--bucket", bucket, "--name", "given", "--estimator", "hist_gradient_boosting"]) == 0
+    assert "Model selection" not in capsys.readouterr().out
+    store = ModelStore(boto3.client("s3"), bucket)
+    manifest = store.read_manifest("given", store.latest_version("given"))
+    assert manifest.training["selection"] is None
+    assert manifest.training["estimator"] == "hist_gradient_boosting"
+    card = store.read("given", manifest.version, "model_card.md").decode()
+    assert "Estimator given by the user (`--estimator hist_gradient_boosting`)" in card
+
+
+def test_selection_flags_and_their_defaults():
+    defaults = parse_args(["--bucket", "b"])
+    assert (defaults.estimator, defaults.selection_metric, defaults.cv_folds, defaults.search_iterations) == (
+        "auto", "roc_auc", 5, 10)
+    chosen = parse_args(["--bucket", "b", "--selection-metric", "log_loss", "--cv-folds", "3",
+                         "--search-iterations", "4"])
+    assert (chosen.selection_metric, chosen.cv_folds, chosen.search_iterations) == ("log_loss", 3, 4)
+    for bad in (["--cv-folds", "1"], ["--search-iterations", "0"], ["--selection-metric", "accuracy"]):
+        with pytest.raises(SystemExit) as caught:
+            parse_args(["--bucket", "b", *bad])
+        assert caught.value.code == 2
+
+
+def test_more_folds_than_the_smallest_class_has_rows_is_refused(bucket, tmp_path, capsys):
+    path = tmp_path / "rare.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{int(i % 5 == 0)}\n" for i in range(20)))  # 4 rows of class 1
+    assert main(["--bucket", bucket, "--data", str(path), "--target", "y", "--cv-folds", "5"]) == 2
+    assert "smallest class has 3 rows in the training split" in capsys.readouterr().err
+    assert ModelStore(boto3.client("s3"), bucket).list_versions("rare") == []

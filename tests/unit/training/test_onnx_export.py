@@ -1,0 +1,64 @@
+"""The conversion gate: only an ONNX model that answers like the pipeline may serve."""
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from training.cleaning import clean
+from training.data import load_bundled
+from training.onnx_export import TOLERANCE, compare, export, verification_rows
+from training.pipeline import build_pipeline
+
+
+@pytest.fixture(scope="module")
+def split():
+    data = clean(load_bundled())[0]
+    x_train, x_test, y_train, _ = train_test_split(data.features, data.labels, test_size=0.25, random_state=42,
+                                                   stratify=data.labels)
+    return x_train, x_test, y_train
+
+
+def test_a_linear_pipeline_converts_and_verifies(split):
+    x_train, x_test, y_train = split
+    pipeline = build_pipeline("logistic_regression", 42).fit(x_train, y_train.tolist())
+    onnx_bytes, verification = export(pipeline, x_test, 42)
+    assert verification.passed and onnx_bytes and onnx_bytes[:2] != b"\x80\x04"  # protobuf, not a pickle
+    assert verification.max_abs_difference < TOLERANCE and verification.label_mismatches == 0
+    assert verification.rows == {"held_out": len(x_test), "missing_values": len(x_test), "perturbed": len(x_test)}
+    assert verification.onnxruntime
+
+
+def test_a_tree_ensemble_that_diverges_at_its_split_thresholds_is_refused(split):
+    # float32 in the ONNX graph sends values sitting on a threshold down the other branch: the
+    # held-out rows alone would not show it, the threshold rows do.
+    x_train, x_test, y_train = split
+    pipeline = build_pipeline("hist_gradient_boosting", 42).fit(x_train, y_train.tolist())
+    onnx_bytes, verification = export(pipeline, x_test, 42)
+    assert onnx_bytes is None and not verification.passed
+    assert "split_thresholds" in verification.rows and verification.max_abs_difference > TOLERANCE
+    assert verification.reason.startswith("probabilities differ from scikit-learn's by up to")
+
+
+def test_a_pipeline_that_cannot_convert_is_published_without_onnx(split):
+    x_train, x_test, y_train = split
+    custom = Pipeline([("log", FunctionTransformer(np.log1p)), *build_pipeline("logistic_regression", 1).steps])
+    onnx_bytes, verification = export(custom.fit(x_train, y_train.tolist()), x_test, 1)
+    assert onnx_bytes is None and verification.reason.startswith("conversion failed:")
+
+
+def test_threshold_rows_sit_on_the_forest_splits_in_raw_units(split):
+    x_train, x_test, y_train = split
+    pipeline = build_pipeline("random_forest", 3).fit(x_train, y_train.tolist())
+    rows = verification_rows(pipeline, x_test, 3)["split_thresholds"]
+    scaled = pipeline.named_steps["scale"].transform(rows[: len(rows) // 3])
+    thresholds = {round(float(t), 6) for tree in pipeline[-1].estimators_ for t in tree.tree_.threshold if t != -2}
+    on_a_split = [any(round(float(v), 6) in thresholds for v in row) for row in scaled]
+    assert np.mean(on_a_split) > 0.9
+
+
+def test_label_differences_count_except_at_ties():
+    expected = np.array([[0.9, 0.1], [0.5, 0.5], [0.5 + TOLERANCE / 4, 0.5 - TOLERANCE / 4], [0.6, 0.4]])
+    actual = np.array([[0.9, 0.1], [0.4999999, 0.5000001], [0.5, 0.5 + 1e-9], [0.4, 0.6]])
+    worst, mismatches, ties = compare(expected, actual)
+    assert (mismatches, ties) == (1, 2) and worst == pytest.approx(0.2)
