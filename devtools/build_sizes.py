@@ -4,7 +4,12 @@ import sys
 from pathlib import Path
 
 LAMBDA_LIMIT = 262_144_000
-FUNCTION_LAYERS = {"InferenceFunction": ["DependenciesLayer", "SharedLayer"]}
+# What each function deploys with; the inference function's layer follows ModelRuntime.
+DEPLOYMENTS = {
+    "InferenceFunction (ModelRuntime=onnx)": ("InferenceFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
+    "InferenceFunction (ModelRuntime=sklearn)": ("InferenceFunction", ["DependenciesLayer", "SharedLayer"]),
+    "MonitorFunction": ("MonitorFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
+}
 
 
 def tree_size(path: Path) -> int:
@@ -18,12 +23,12 @@ def main(build_dir: str) -> int:
     for name, size in sizes.items():
         print(f"{name:<28}{size / 1e6:>12.1f} MB")
     status = 0
-    for function, layers in FUNCTION_LAYERS.items():
+    for label, (function, layers) in DEPLOYMENTS.items():
         if function not in sizes:
             continue
         total = sizes[function] + sum(sizes.get(layer, 0) for layer in layers)
         share = total / LAMBDA_LIMIT
-        print(f"{function} + layers: {total / 1e6:.1f} MB = {share:.0%} of Lambda's 262.1 MB limit")
+        print(f"{label} + layers: {total / 1e6:.1f} MB = {share:.0%} of Lambda's 262.1 MB limit")
         status |= total > LAMBDA_LIMIT
     return status
 

@@ -14,17 +14,23 @@ from devtools.lambda_local import EVENTS, ROOT
 
 BUILD = ROOT / ".aws-sam" / "build"
 RUNTIME = ROOT / ".cache" / "lambda-runtime"
-# Lambda's own order: function code, then layers (/opt/python), then the runtime's packages.
-PATH_ORDER = [BUILD / "InferenceFunction", BUILD / "DependenciesLayer" / "python", BUILD / "SharedLayer" / "python", RUNTIME]
+# The layer each ModelRuntime deploys with (template.yaml: ServeWithOnnx).
+RUNTIME_LAYER = {"onnx": "OnnxRuntimeLayer", "sklearn": "DependenciesLayer"}
+
+
+def path_order(runtime: str) -> list[Path]:
+    """Lambda's own order: function code, then layers (/opt/python), then the runtime's packages."""
+    return [BUILD / "InferenceFunction", BUILD / RUNTIME_LAYER[runtime] / "python", BUILD / "SharedLayer" / "python", RUNTIME]
 
 
 @pytest.fixture(scope="module")
 def built_run(inference_env, aws):
-    missing = [str(path) for path in PATH_ORDER if not path.is_dir()]
+    order = path_order(inference_env["MODEL_RUNTIME"])
+    missing = [str(path) for path in order if not path.is_dir()]
     assert not missing, f"Build first (make built-smoke): missing {missing}"
     env = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.pathsep.join(map(str, PATH_ORDER)),
+        "PYTHONPATH": os.pathsep.join(map(str, order)),
         "AWS_ENDPOINT_URL": aws,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -44,7 +50,7 @@ def built_run(inference_env, aws):
     result = json.loads(completed.stdout.split("@@RESULT@@", 1)[1])
     print(f"\nbuilt function: init {result['init_seconds'] * 1000:.0f} ms, "
           f"init + first prediction {result['init_and_first_seconds'] * 1000:.0f} ms")
-    return result
+    return {**result, "runtime": inference_env["MODEL_RUNTIME"]}
 
 
 def test_built_function_serves_every_event(built_run):
@@ -57,5 +63,10 @@ def test_built_function_serves_every_event(built_run):
 def test_built_function_imports_only_from_the_build(built_run):
     for module, location in built_run["modules"].items():
         assert location.startswith(str(BUILD)) or location.startswith(str(RUNTIME)), (module, location)
-    assert built_run["modules"]["sklearn"].startswith(str(BUILD / "DependenciesLayer"))
+    layer = BUILD / RUNTIME_LAYER[built_run["runtime"]]
+    if built_run["runtime"] == "onnx":
+        assert "sklearn" not in built_run["modules"] and "scipy" not in built_run["modules"]
+        assert built_run["modules"]["onnxruntime"].startswith(str(layer))
+    else:
+        assert built_run["modules"]["sklearn"].startswith(str(layer))
     assert built_run["modules"]["boto3"].startswith(str(RUNTIME))
