@@ -1,5 +1,7 @@
-"""`make bench`: measured figures, printed as a table, all from one run on this machine.
+"""`make bench`: measured figures, printed as tables, all from one run on this machine.
 
+Inference (devtools/bench_inference.py): cold init of the built function per runtime, warm
+handler latency beside a bare `sam init`-style handler, sizes. Needs `make build ARCH=x86_64`.
 Monitor: throughput and peak memory for windows of 100k and 1M capture records (30 features, 1%
 labelled) read from S3 on the moto server. Each run is a fresh process (so peak RSS is that run's
 alone), next to the same process reading an empty window (the floor: imports, baseline) and a
@@ -12,10 +14,13 @@ import gzip
 import io
 import json
 import resource
+import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import numpy as np
 
@@ -108,29 +113,52 @@ def _measure(mode: str, env: dict[str, str]) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def monitor_rows() -> list[tuple[str, str, str, str]]:
-    from devtools.local_aws import create_model_bucket, create_monitoring_bucket
+@dataclass
+class BenchModel:
+    bucket: str
+    manifest: Any
+    pipeline: Any
+    data: Any
+
+    def env(self, runtime: str) -> dict[str, str]:
+        """The function's environment for a runtime, complete enough for a fresh process."""
+        pinned = self.manifest.files["onnx"].sha256 if runtime == "onnx" else self.manifest.artifact.sha256
+        return {**{key: os.environ[key] for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                    "AWS_DEFAULT_REGION")},
+                "MODEL_BUCKET": self.bucket, "MODEL_NAME": self.manifest.name, "MODEL_VERSION": self.manifest.version,
+                "MODEL_RUNTIME": runtime, "MODEL_SHA256": pinned, "POWERTOOLS_SERVICE_NAME": "inference",
+                "POWERTOOLS_METRICS_NAMESPACE": "bench", "POWERTOOLS_TRACE_DISABLED": "1", "LOG_LEVEL": "INFO"}
+
+
+def publish_bench_model() -> BenchModel:
+    from devtools.local_aws import create_model_bucket
     from modelops.aws_clients import client
+    from modelops.model_loader import load_verified_model
+    from modelops.model_store import ModelStore
     from training.cleaning import clean
     from training.data import load_bundled
     from training.train import parse_args, run
 
-    s3 = client("s3")
     models = create_model_bucket("bench-models")
     with contextlib.redirect_stdout(io.StringIO()):
         manifest = run(parse_args(["--bucket", models, "--estimator", "logistic_regression"]))
-    from modelops.model_loader import load_verified_model
-    from modelops.model_store import ModelStore
+    pipeline = load_verified_model(ModelStore(client("s3"), models), manifest.name, manifest.version,
+                                   manifest.artifact.sha256).pipeline
+    return BenchModel(models, manifest, pipeline, clean(load_bundled())[0])
 
-    pipeline = load_verified_model(ModelStore(s3, models), manifest.name, manifest.version, manifest.artifact.sha256).pipeline
-    data = clean(load_bundled())[0]
+
+def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
+    from devtools.local_aws import create_monitoring_bucket
+    from modelops.aws_clients import client
+
+    s3, manifest, models = client("s3"), model.manifest, model.bucket
     rows = []
     empty = create_monitoring_bucket("bench-empty")
     floor = _measure("monitor", _settings_env(models, empty, manifest.name, manifest.version))
     rows.append(("monitor, empty window (floor)", "0", f"{floor['seconds']:.2f} s", f"{floor['peak_mb']:.0f} MB"))
     for count in SIZES:
         bucket = create_monitoring_bucket(f"bench-{count}")
-        _write_window(s3, bucket, pipeline, data, count, manifest.name, manifest.version)
+        _write_window(s3, bucket, model.pipeline, model.data, count, manifest.name, manifest.version)
         env = _settings_env(models, bucket, manifest.name, manifest.version)
         measured = _measure("monitor", env)
         rows.append((f"monitor, {count:,} predictions + 1% labels", f"{measured['records']:,}",
@@ -163,9 +191,18 @@ def main() -> None:
     with moto_server():
         client.cache_clear()
         started = time.perf_counter()
-        rows = monitor_rows()
+        model = publish_bench_model()
+        from devtools import bench_inference
+
+        print_table("Cold init (median of 5 fresh python3.12 -S processes, built function + layers, x86_64)",
+                    ("what", "time"), bench_inference.cold_rows(model.env))
+        print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
+                    ("handler", "p50", "p99", "throughput"),
+                    bench_inference.warm_rows(model.env, model.pipeline, model.data.features, model.data.feature_names))
+        print_table("Deployment sizes (unzipped, function + layers; Lambda's limit is 262.1 MB)",
+                    ("deployment", "size"), bench_inference.size_rows())
         print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",
-                    ("run", "records read", "time", "peak RSS"), rows)
+                    ("run", "records read", "time", "peak RSS"), monitor_rows(model))
         print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     client.cache_clear()
 
