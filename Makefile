@@ -15,17 +15,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
 RUNTIME_DIR := .cache/lambda-runtime
 # Build architecture for `make build`; `make test` builds x86_64 so the built code runs here.
 ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
 SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" REPO_ROOT="$(CURDIR)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: help venv demo train test unit integration lint build build-all built-smoke bench clean
+.PHONY: help venv demo train test unit integration lint checkov build build-all built-smoke bench clean
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
-	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, sam build, smoke"
+	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, checkov, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
 	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
 	@echo "make bench  measured figures (monitor throughput and memory), printed as a table"
@@ -42,6 +43,12 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PY312) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PY312) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
 	touch $@
 
 $(RUNTIME_DIR)/.installed: requirements/lambda-runtime.txt
@@ -67,9 +74,16 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest -q tests/integration
 
+# cfn-lint with its informational rules too (I3011 retain policies, I3013 retention, I3042 ARNs...).
 lint: venv
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
+
+# Every failed check fails the target; every skip is in template.yaml beside its resource, with its
+# reason. --skip-download: no calls to the vendor's platform (no network here, none needed).
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation \
+		--skip-download --compact --quiet
 
 build: $(SAM_VENV)/.installed
 	@# One build cache per architecture: sam build's cache key ignores LAYER_ARCH.
@@ -85,6 +99,7 @@ built-smoke: venv $(RUNTIME_DIR)/.installed
 test: venv
 	$(PY) -m pytest -q tests/unit tests/integration
 	$(MAKE) lint
+	$(MAKE) checkov
 	$(MAKE) built-smoke
 
 clean:
