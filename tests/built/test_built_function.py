@@ -23,34 +23,55 @@ def path_order(runtime: str) -> list[Path]:
     return [BUILD / "InferenceFunction", BUILD / RUNTIME_LAYER[runtime] / "python", BUILD / "SharedLayer" / "python", RUNTIME]
 
 
-@pytest.fixture(scope="module")
-def built_run(inference_env, aws):
-    order = path_order(inference_env["MODEL_RUNTIME"])
+def run_built(function_env: dict[str, str], endpoint: str, events: list[str]) -> dict:
+    """Run the built function in a fresh process on `events`; its result document."""
+    order = path_order(function_env["MODEL_RUNTIME"])
     missing = [str(path) for path in order if not path.is_dir()]
     assert not missing, f"Build first (make built-smoke): missing {missing}"
     env = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": os.pathsep.join(map(str, order)),
-        "AWS_ENDPOINT_URL": aws,
+        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": "inference",
         "POWERTOOLS_METRICS_NAMESPACE": "built-smoke",
         "POWERTOOLS_TRACE_DISABLED": "1",
-        **inference_env,
+        **function_env,
     }
-    events = [str(EVENTS / name) for name in ("predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json", "feedback.json")]
     # -S: no site-packages at all, so nothing from this virtual environment can leak in.
     completed = subprocess.run(
-        [sys.executable, "-S", "-B", str(Path(__file__).with_name("run_built_function.py")), *events],
+        [sys.executable, "-S", "-B", str(Path(__file__).with_name("run_built_function.py")),
+         *(str(EVENTS / name) for name in events)],
         env=env, capture_output=True, text=True, timeout=120, cwd=BUILD,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    result = json.loads(completed.stdout.split("@@RESULT@@", 1)[1])
+    return json.loads(completed.stdout.split("@@RESULT@@", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def built_run(inference_env, aws):
+    events = ["predict_single.json", "predict_batch.json", "predict_invalid.json", "model_info.json", "feedback.json"]
+    result = run_built(inference_env, aws, events)
     print(f"\nbuilt function: init {result['init_seconds'] * 1000:.0f} ms, "
           f"init + first prediction {result['init_and_first_seconds'] * 1000:.0f} ms")
     return {**result, "runtime": inference_env["MODEL_RUNTIME"]}
+
+
+@pytest.mark.parametrize("estimator", ["random_forest", "hist_gradient_boosting"])
+def test_the_trimmed_scikit_learn_layer_serves_every_supported_estimator(estimator, bucket, aws):
+    # The layer ships bytecode only and no tests: every estimator training offers must still
+    # unpickle and predict from it, not only the linear model the other tests publish.
+    from training.train import parse_args, run
+
+    manifest = run(parse_args(["--bucket", bucket, "--name", f"built-{estimator.replace('_', '-')}", "--estimator", estimator]))
+    env = {"MODEL_BUCKET": bucket, "MODEL_NAME": manifest.name, "MODEL_VERSION": manifest.version,
+           "MODEL_RUNTIME": "sklearn", "MODEL_SHA256": manifest.artifact.sha256}
+    result = run_built(env, aws, ["predict_batch.json"])
+    response = result["responses"]["predict_batch.json"]["response"]
+    assert response["statusCode"] == 200, response
+    assert len(json.loads(response["body"])["predictions"]) == 3
 
 
 def test_built_function_serves_every_event(built_run):
