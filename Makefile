@@ -22,10 +22,12 @@ ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
 SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" REPO_ROOT="$(CURDIR)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: help venv demo train test unit integration lint checkov build build-all built-smoke bench clean
+.PHONY: help venv demo serve openapi train test unit integration lint checkov build build-all built-smoke bench clean
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
+	@echo "make serve  the API on http://127.0.0.1:3000 (like sam local start-api) with a trained model; no AWS, no Docker"
+	@echo "make openapi  write the API contract (generated from the code) to openapi.json"
 	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, checkov, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
 	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
@@ -61,6 +63,15 @@ venv: $(VENV)/.installed $(SAM_VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) -m devtools.demo
 
+# The real handler behind a local HTTP server, S3 on a moto server, a freshly trained model.
+# Options: make serve ARGS='--port 3001 --runtime onnx'.
+serve: $(VENV)/.installed
+	$(PY) -m devtools.serve $(ARGS)
+
+# openapi.json is committed; a test fails when it differs from what the code generates.
+openapi: $(VENV)/.installed
+	$(PY) -m devtools.openapi
+
 # Figures, not pass/fail: shared machines are noisy, so nothing here is asserted.
 bench: $(VENV)/.installed
 	$(PY) -m devtools.bench
@@ -71,8 +82,9 @@ train: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q tests/unit
 
+# tests/fuzz: seeded property-based fuzzing of the API, 10,000+ requests (about a minute).
 integration: $(VENV)/.installed
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q tests/integration tests/fuzz
 
 # cfn-lint with its informational rules too (I3011 retain policies, I3013 retention, I3042 ARNs...).
 lint: venv
@@ -97,7 +109,7 @@ built-smoke: venv $(RUNTIME_DIR)/.installed
 	$(PY) -m pytest -q tests/built
 
 test: venv
-	$(PY) -m pytest -q tests/unit tests/integration
+	$(PY) -m pytest -q tests/unit tests/integration tests/fuzz
 	$(MAKE) lint
 	$(MAKE) checkov
 	$(MAKE) built-smoke

@@ -7,6 +7,8 @@ labelled) read from S3 on the moto server. Each run is a fresh process (so peak 
 alone), next to the same process reading an empty window (the floor: imports, baseline) and a
 naive reader that loads the whole window into memory before profiling (what a pandas-style
 monitor does).
+Leak check: 10,000 sequential invocations of the inference handler with mixed good and bad
+requests, per runtime, in a fresh process: RSS and traced Python heap before and after.
 """
 import argparse
 import contextlib
@@ -171,6 +173,92 @@ def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+LEAK_REQUESTS = 10_000
+# Before "before" is measured: the first calls fill lazy imports and caches (pydantic validators,
+# numpy, Powertools), which is growth once, not a leak.
+LEAK_WARMUP = 1_000
+
+
+def _leak_events(features: np.ndarray, names: list[str]) -> list[dict]:
+    """One of each kind of request, good and bad, as API Gateway sends them (built from events/)."""
+    from devtools.lambda_local import load_event
+    from devtools.traffic import feedback_event, predict_event, rows_as_instances
+
+    rows = rows_as_instances(features[:10], names)
+
+    def variant(name: str, **changes: Any) -> dict:
+        event = load_event(name)
+        event.update(changes)
+        return event
+
+    extreme = {name: 1.7e308 * (-1) ** index for index, name in enumerate(names)}
+    return [
+        predict_event(rows[:1]), predict_event(rows), feedback_event([("0" * 32, 0)]), load_event("model_info.json"),
+        load_event("predict_invalid.json"),  # 422
+        variant("predict_single.json", body="not json"),  # 400
+        variant("predict_single.json", body="[" * 50_000),  # 400: nested past the parser's recursion limit
+        variant("predict_single.json", body='{"x": "' + "a" * 1_100_000 + '"}'),  # 413
+        variant("predict_single.json", body="@@@", isBase64Encoded=True),  # 400: not base64
+        variant("model_info.json", path="/nowhere"),  # 404
+        variant("model_info.json", path="/predict"),  # 405
+        predict_event([extreme]),  # 422: overflows the model
+        variant("predict_single.json", headers={"Content-Type": "text/plain"}),  # 415
+    ]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def leak_child() -> None:
+    """The leak check in this fresh process (env: the function's); prints a JSON line."""
+    import collections
+    import tracemalloc
+
+    from devtools.lambda_local import cold_start, invoker
+    from training.cleaning import clean
+    from training.data import load_bundled
+
+    real_stdout, sys.stdout = sys.stdout, open(os.devnull, "w")  # capture records and EMF lines: 10k+ of each
+    invoke = invoker(cold_start("inference", {}))
+    data = clean(load_bundled())[0]
+    events = _leak_events(data.features, data.feature_names)
+    statuses: collections.Counter[int] = collections.Counter()
+    figures = {"rss_init_mb": _rss_mb()}
+    for index in range(LEAK_WARMUP):
+        invoke(events[index % len(events)])
+    # Traced heap still allocated at the half and at the end: a leak grows in both halves alike,
+    # one-off growth (a cache filling) only in the first.
+    tracemalloc.start()
+    figures["rss_before_mb"] = _rss_mb()
+    started = time.perf_counter()
+    for index in range(LEAK_REQUESTS):
+        statuses[invoke(events[index % len(events)])["statusCode"]] += 1
+        if index + 1 == LEAK_REQUESTS // 2:
+            figures["heap_half_kb"] = tracemalloc.get_traced_memory()[0] / 1024
+    figures.update(seconds=time.perf_counter() - started, rss_after_mb=_rss_mb(),
+                   heap_end_kb=tracemalloc.get_traced_memory()[0] / 1024, statuses=dict(sorted(statuses.items())))
+    sys.stdout = real_stdout
+    print(json.dumps(figures))
+
+
+def leak_rows(model: "BenchModel") -> list[tuple[str, ...]]:
+    rows = []
+    for runtime in ("sklearn", "onnx"):
+        measured = _measure("leak", model.env(runtime))
+        statuses = " ".join(f"{status}:{count}" for status, count in measured["statuses"].items())
+        rows.append((f"inference, {runtime}", f"{LEAK_REQUESTS:,} ({statuses})",
+                     f"{measured['rss_before_mb']:.1f} -> {measured['rss_after_mb']:.1f} MB "
+                     f"({measured['rss_after_mb'] - measured['rss_before_mb']:+.1f})",
+                     f"+{measured['heap_half_kb']:.0f} KB / +{measured['heap_end_kb'] - measured['heap_half_kb']:.0f} KB",
+                     f"{measured['seconds']:.0f} s"))
+    return rows
+
+
 def print_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"\n{title}")
@@ -180,8 +268,11 @@ def print_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--child", choices=["monitor", "naive"])
+    parser.add_argument("--child", choices=["monitor", "naive", "leak"])
     args = parser.parse_args()
+    if args.child == "leak":
+        leak_child()
+        return
     if args.child:
         child(args.child)
         return
@@ -203,6 +294,10 @@ def main() -> None:
                     ("deployment", "size"), bench_inference.size_rows())
         print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",
                     ("run", "records read", "time", "peak RSS"), monitor_rows(model))
+        print_table(f"Leak check: {LEAK_REQUESTS:,} sequential handler calls, 13 kinds of request cycled (after "
+                    f"{LEAK_WARMUP:,} warm-up calls; fresh process per runtime; heap traced by tracemalloc)",
+                    ("handler", "requests (status:count)", "RSS before -> after",
+                     f"heap growth, 1st / 2nd {LEAK_REQUESTS // 2:,} calls", "time"), leak_rows(model))
         print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     client.cache_clear()
 

@@ -10,10 +10,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+# Three attempts in all: standard mode's jittered backoff waits at most 1 + 2 s between them, so
+# a cold start that meets throttling still answers within Lambda's 10 s init limit.
 CLIENT_CONFIG = Config(
     connect_timeout=2,
     read_timeout=10,
-    retries={"mode": "standard", "max_attempts": 4},
+    retries={"mode": "standard", "total_max_attempts": 3},
 )
 
 

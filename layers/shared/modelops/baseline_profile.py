@@ -20,7 +20,9 @@ gets edges [0, 1] and bins {0} and {1}; a constant column gets edges [c] and the
 With no edges (the reference had no finite value) the layout is [underflow, overflow, missing]
 and every finite value counts as underflow: there is no range to be inside.
 +inf/-inf are neither values nor missing: they are counted in `non_finite`, outside the
-histogram and the moments.
+histogram and the moments. So is a finite value beyond +/-MAX_MAGNITUDE: its square or a sum of
+a few overflows float64, and a mean or m2 of inf cannot be stored (a capture record with
+mean_radius 1e308, which the model scores, would otherwise crash the monitor's window).
 """
 import math
 from typing import Sequence
@@ -28,6 +30,9 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, model_validator
+
+# Far beyond any measurement, and small enough that m2 of a billion values stays finite (< 1e210).
+MAX_MAGNITUDE = 1e100
 
 
 class ColumnProfile(BaseModel):
@@ -93,7 +98,7 @@ def fit_bin_edges(values: ArrayLike, bins: int = 10) -> list[float]:
     if bins < 1:
         raise ValueError("bins must be >= 1")
     data = np.asarray(values, dtype=np.float64).ravel()
-    finite = data[np.isfinite(data)]
+    finite = data[np.abs(data) <= MAX_MAGNITUDE]
     if finite.size == 0:
         return []
     cuts = np.quantile(finite, np.linspace(0.0, 1.0, bins + 1), method="lower")
@@ -104,7 +109,8 @@ def profile_column(values: ArrayLike, edges: Sequence[float]) -> ColumnProfile:
     """Histogram (layout in the module docstring) and moments of one column; None counts as NaN."""
     data = np.asarray(values, dtype=np.float64).ravel()  # None -> NaN
     cuts = np.asarray(edges, dtype=np.float64)
-    finite = data[np.isfinite(data)]
+    magnitude = np.abs(data)  # NaN compares False both ways below: it is missing, neither finite nor not
+    finite = data[magnitude <= MAX_MAGNITUDE]
     # side="right": a value equal to an edge belongs to the bin that starts at that edge.
     slots = np.searchsorted(cuts, finite, side="right")
     if cuts.size:
@@ -119,7 +125,7 @@ def profile_column(values: ArrayLike, edges: Sequence[float]) -> ColumnProfile:
     return ColumnProfile(
         edges=[float(edge) for edge in cuts],
         counts=histogram + [int(np.isnan(data).sum())],
-        non_finite=int(np.isinf(data).sum()),
+        non_finite=int((magnitude > MAX_MAGNITUDE).sum()),
         count=int(finite.size),
         **moments,
     )

@@ -5,7 +5,6 @@ prediction), then streams the window's predictions, keeping only those that have
 grows with the number of labels, never with the number of predictions. The ledger says what
 matched and what did not, so "no model-quality figures" always comes with a reason.
 """
-import math
 from datetime import datetime
 from typing import Any, Literal
 
@@ -83,17 +82,18 @@ class LabelJoin:
         self._labels[identifier] = (position, moment)
 
     def add_prediction(self, record: dict[str, Any]) -> None:
-        if record.get("record_type") != PREDICTION:
+        identifier = record.get("prediction_id")
+        if record.get("record_type") != PREDICTION or not isinstance(identifier, str):  # a list is not even hashable
             return
-        label = self._labels.get(record.get("prediction_id"))  # type: ignore[arg-type]
+        label = self._labels.get(identifier)
         if label is None:
             return
         try:
             probabilities = [float(record["output"]["probabilities"][str(c)]) for c in self.classes]
             predicted_at = parse_time(record["time"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range
             return  # the window profile counts the record as invalid
-        if predicted_at is None or not all(math.isfinite(p) for p in probabilities):
+        if predicted_at is None or not all(0 <= p <= 1 for p in probabilities):  # also refuses NaN
             return
         del self._labels[record["prediction_id"]]  # matched once; a duplicate prediction line is not a second label
         self._truth.append(label[0])

@@ -16,6 +16,7 @@ from modelops.baseline import Baseline
 from modelops.capture_reader import CaptureReader
 from modelops.label_join import LabelJoin
 from modelops.manifest import Manifest
+from modelops.model_loader import MISSING_OBJECT_CODES
 from modelops.model_store import ModelStore
 from modelops.monitor_settings import MonitorSettings
 from modelops.monitoring_report import Report, build_report
@@ -55,6 +56,8 @@ def _deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Ma
     try:
         manifest = store.read_manifest(name, version)
     except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in MISSING_OBJECT_CODES | {"NoSuchBucket"}:
+            raise  # throttling, 500s, access denied: S3's fault, a storage_error below, not a missing manifest
         raise MonitorUnavailable("manifest_missing", f"cannot read the manifest of {name}/{version}: {error}") from error
     if "baseline" not in manifest.files:
         raise MonitorUnavailable("baseline_missing", f"{name}/{version} was published without a baseline; "

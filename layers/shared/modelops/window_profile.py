@@ -6,7 +6,7 @@ monitoring is the merge of stored window profiles, never a re-read of raw record
 Inputs go through `prediction.instances_to_matrix`, the function serving uses, so the monitor
 sees exactly the feature matrix the model saw.
 """
-import math
+import sys
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -136,15 +136,20 @@ class WindowAccumulator:
         if not isinstance(probabilities, dict) or set(probabilities) != set(self.class_keys):
             raise InvalidRecord("output")
         row = [probabilities[key] for key in self.class_keys]
-        if not all(isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) for p in row):
+        # A comparison, not math.isfinite: it also refuses NaN, and an integer too large for a
+        # float (1 followed by 400 zeros parses as an int; math.isfinite raises OverflowError on it).
+        if not all(isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1 for p in row):
             raise InvalidRecord("output")
         return row
 
     @staticmethod
     def _checked_inputs(inputs: Any) -> dict[str, Any]:
-        # Numbers or null only: numpy would silently turn "1.5" or True into a float.
+        # Numbers or null only: numpy would silently turn "1.5" or True into a float. An integer
+        # beyond float range would raise OverflowError when put in the matrix.
         if not isinstance(inputs, dict) or not all(
-            value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)) for value in inputs.values()
+            value is None or (isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)
+                                                           and abs(value) <= sys.float_info.max))
+            for value in inputs.values()
         ):
             raise InvalidRecord("inputs")
         return inputs

@@ -1,0 +1,80 @@
+"""A request body checked before anything parses it: size, encoding and media type.
+
+Runs on the raw API Gateway event, ahead of Powertools, because Powertools decodes and parses the
+body inside its validation step: a 5 MB body would be parsed in full before the batch limit could
+refuse it, and base64 that does not decode or bytes that are not UTF-8 raise there as a 500.
+The event that comes out has its body as plain text (isBase64Encoded false), so nothing
+downstream decodes it again.
+"""
+import base64
+import binascii
+import math
+from typing import Any
+
+# The media type Powertools parses as JSON (it tests the header with startswith, case-sensitively).
+JSON_MEDIA_TYPE = "application/json"
+# Methods whose routes read a body. Powertools parses their body by Content-Type even when it is
+# empty: a form becomes {} (a prediction from no features) and multipart without a boundary a 500.
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class BodyRefused(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _too_large(max_bytes: int) -> BodyRefused:
+    return BodyRefused(413, "payload_too_large", f"The request body is larger than {max_bytes:,} bytes.")
+
+
+def _content_type(event: dict[str, Any]) -> str:
+    for name, value in (event.get("headers") or {}).items():
+        if name.lower() == "content-type":
+            return str(value).strip()
+    return ""
+
+
+def _decoded(body: str, max_bytes: int) -> str:
+    # Bound the encoded length first, so an oversize body is refused without decoding it:
+    # n bytes encode to 4 * ceil(n / 3) characters.
+    if len(body) > 4 * math.ceil(max_bytes / 3):
+        raise _too_large(max_bytes)
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise BodyRefused(400, "invalid_base64", "The request body is marked base64-encoded but is not base64.") from error
+    if len(raw) > max_bytes:
+        raise _too_large(max_bytes)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BodyRefused(400, "invalid_encoding", "The request body is not UTF-8 text.") from error
+
+
+def _check_media_type(event: dict[str, Any], has_body: bool) -> None:
+    content_type = _content_type(event)
+    method = str(event.get("httpMethod", "")).upper()
+    if content_type and not content_type.startswith(JSON_MEDIA_TYPE) and (has_body or method in BODY_METHODS):
+        raise BodyRefused(415, "unsupported_media_type",
+                          f"Content-Type {content_type[:100]!r} is not supported; send JSON with Content-Type: application/json.")
+
+
+def checked_body_event(event: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+    """The event with a body of at most max_bytes of UTF-8 JSON text, or BodyRefused (413, 415, 400)."""
+    body = event.get("body")
+    if body is None or body == "":
+        _check_media_type(event, has_body=False)
+        return event
+    if not isinstance(body, str):  # API Gateway always sends a string; a direct invoke might not
+        raise BodyRefused(400, "invalid_body", "The request body must be a string of JSON text.")
+    if event.get("isBase64Encoded"):
+        body = _decoded(body, max_bytes)
+    # A character is 1 to 4 UTF-8 bytes: only a body within 4x of the limit needs encoding to measure.
+    # surrogatepass: a lone surrogate (legal in a JSON string escape) must be measured, not raise.
+    elif len(body) > max_bytes or (len(body) * 4 > max_bytes and len(body.encode("utf-8", "surrogatepass")) > max_bytes):
+        raise _too_large(max_bytes)
+    _check_media_type(event, has_body=True)
+    return {**event, "body": body, "isBase64Encoded": False}

@@ -1,0 +1,123 @@
+"""The request limits and odd requests, one named case each: what the fuzzing in tests/fuzz found,
+pinned as regressions, and the limits the README documents (413, 415, 405, 400, 422)."""
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from devtools.lambda_local import load_event
+from tests.conftest import body
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+@pytest.fixture
+def invoke(cold_start, inference_env):
+    return cold_start(inference_env)
+
+
+def post(path: str, raw_body, **changes) -> dict:
+    event = load_event("predict_single.json")
+    event.update(path=path, resource=path, body=raw_body, **changes)
+    return event
+
+
+def error_of(response: dict) -> tuple[int, str]:
+    return response["statusCode"], body(response)["error"]["code"]
+
+
+def test_the_body_limit_counts_utf8_bytes_and_refuses_before_parsing(cold_start, inference_env, monkeypatch):
+    monkeypatch.setenv("MAX_BODY_BYTES", "2048")
+    invoke = cold_start(inference_env)
+    fits = '{"x": "' + "a" * (2048 - 9) + '"}'
+    assert len(fits.encode()) == 2048 and error_of(invoke(post("/predict", fits))) == (422, "validation_error")
+    over = fits.replace("a", "é", 1)  # one character more than one byte: 2,049 bytes in 2,048 characters
+    response = invoke(post("/predict", over))
+    assert error_of(response) == (413, "payload_too_large")
+    assert "2,048 bytes" in body(response)["error"]["message"]
+    # Not even JSON: refused for its size, so nothing tried to parse it.
+    assert error_of(invoke(post("/feedback", "[" * 5000))) == (413, "payload_too_large")
+    encoded = base64.b64encode(over.encode()).decode()
+    assert error_of(invoke(post("/predict", encoded, isBase64Encoded=True))) == (413, "payload_too_large")
+
+
+@pytest.mark.parametrize("path", ["/predict", "/feedback"])
+@pytest.mark.parametrize("raw_body", ["[" * 100_000, '{"a":' * 50_000, "1" * 5000, '{"label": -' + "9" * 4400 + "}"],
+                         ids=["deep-array", "deep-object", "5000-digit-int", "4400-digit-label"])
+def test_json_the_parser_cannot_hold_is_a_400_not_a_500(invoke, path, raw_body):
+    # Found by fuzzing: json.loads raises RecursionError / ValueError here, which Powertools let through as 500.
+    assert error_of(invoke(post(path, raw_body))) == (400, "invalid_json")
+
+
+def test_base64_bodies_are_decoded_once_and_checked(invoke):
+    single = load_event("predict_single.json")["body"]
+    encoded = base64.b64encode(single.encode()).decode()
+    assert invoke(post("/predict", encoded, isBase64Encoded=True))["statusCode"] == 200
+    # Found by fuzzing: both raised inside Powertools' decoding, a 500.
+    assert error_of(invoke(post("/predict", "not base64!", isBase64Encoded=True))) == (400, "invalid_base64")
+    latin1 = base64.b64encode('{"mean_radius": 1.0, "\xe9": 2}'.encode("latin-1")).decode()
+    assert error_of(invoke(post("/predict", latin1, isBase64Encoded=True))) == (400, "invalid_encoding")
+
+
+@pytest.mark.parametrize("content_type, raw_body", [
+    ("text/plain", "{}"),
+    ("application/x-www-form-urlencoded", "mean_radius=1"),  # what `curl -d` sends by default
+    ("application/x-www-form-urlencoded", ""),  # was a 200: an empty form became a prediction from no features
+    ("multipart/form-data", ""),  # was a 500: Powertools raised "Missing boundary"
+    ("multipart/form-data; boundary=x", "--x--"),  # was a 200, from no features
+])
+def test_bodies_that_are_not_json_are_a_415(invoke, content_type, raw_body):
+    event = post("/predict", raw_body)
+    event["headers"]["Content-Type"] = content_type
+    response = invoke(event)
+    assert error_of(response) == (415, "unsupported_media_type")
+    assert "application/json" in body(response)["error"]["message"]
+
+
+def test_a_get_without_a_body_ignores_its_content_type(invoke):
+    event = load_event("model_info.json")
+    event["headers"]["Content-Type"] = "text/plain"
+    assert invoke(event)["statusCode"] == 200
+
+
+def test_missing_headers_and_a_query_string_change_nothing(invoke):
+    event = load_event("predict_single.json")
+    event.update(headers=None, multiValueHeaders=None, queryStringParameters={"debug": "1"},
+                 multiValueQueryStringParameters={"debug": ["1"]})
+    assert invoke(event)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "HEAD", "OPTIONS"])
+def test_a_known_path_with_another_method_is_a_405_naming_the_allowed_one(invoke, method):
+    event = post("/predict", None, httpMethod=method)
+    response = invoke(event)
+    assert error_of(response) == (405, "method_not_allowed")
+    assert response["multiValueHeaders"]["Allow"] == ["POST"]
+    event = load_event("model_info.json")
+    event["httpMethod"] = "POST"
+    assert invoke(event)["multiValueHeaders"]["Allow"] == ["GET"]
+
+
+def test_every_route_api_gateway_sends_is_in_the_405_table(cold_start, inference_env):
+    # The table may hold more (a route the function serves but the API does not expose); the fuzzing
+    # checks every route in it answers its method and 405s the others.
+    cold_start(inference_env)
+    template = cfn_yaml.load(str(TEMPLATE))
+    events = template["Resources"]["InferenceFunction"]["Properties"]["Events"].values()
+    routes = {e["Properties"]["Path"]: e["Properties"]["Method"].upper() for e in events if e["Type"] == "Api"}
+    assert routes and routes.items() <= cold_start.module.ALLOWED_METHODS.items()
+
+
+def test_values_that_overflow_the_model_are_a_422_naming_the_instance(invoke, published_model):
+    # Found by fuzzing: scikit-learn raised on inf inside the scaler (500); ONNX Runtime, in float32,
+    # returned NaN probabilities, sent as null beside a label argmax picked from NaNs.
+    extreme = {name: 1.7e308 * (-1) ** index for index, name in enumerate(published_model.feature_names)}
+    batch = json.loads(load_event("predict_batch.json")["body"])["instances"]
+    response = invoke(post("/predict", json.dumps({"instances": [batch[0], extreme, batch[1]]})))
+    assert error_of(response) == (422, "unscorable_instance")
+    assert [d["location"] for d in body(response)["error"]["details"]] == ["instances.1"]
+    # One extreme feature alone is scored: the model saturates to a finite answer.
+    one = dict(batch[0], mean_radius=1.7e308)
+    assert invoke(post("/predict", json.dumps(one)))["statusCode"] == 200
