@@ -25,10 +25,12 @@ from training.data import BUNDLED_NAME, load_bundled, load_csv
 from training.evaluation import evaluate
 from training.model_card import MODEL_CARD_FILE, render as render_model_card
 from training.model_selection import (AUTO, SELECTION_METRICS, Selection, SelectionImpossible, SelectionSettings,
-                                      describe, select)
+                                      describe, scoring_for, select)
 from training.pipeline import ESTIMATORS, build_pipeline, json_safe_params
 from modelops.baseline import BASELINE_FILE
 from training.baseline import build_baseline
+from training.explainer import build_explainer
+from training.importance import global_importance
 from training.onnx_export import ONNX_FILE
 from training.onnx_export import export as export_onnx
 from training.publish import build_manifest, deploy_command, file_record, publish, serialize
@@ -153,6 +155,7 @@ def run(args: argparse.Namespace) -> Manifest:
                   "test_rows": len(y_test), "fit_seconds": round(fit_seconds, 3)},
         files={"baseline": file_record(BASELINE_FILE, baseline, "json")},
     )
+    explain_model(args, manifest, pipeline, x_test, y_test, dataset.feature_names)
     onnx_bytes, verification = export_onnx(pipeline, x_test, args.seed)
     manifest.onnx_verification = verification.as_dict()
     if onnx_bytes:
@@ -170,6 +173,17 @@ def run(args: argparse.Namespace) -> Manifest:
         print(f"  s3://{args.bucket}/{key}")
     print(f"Deploy it with:\n  {deploy_command(manifest)}")
     return manifest
+
+
+def explain_model(args: argparse.Namespace, manifest: Manifest, pipeline: Any, features: np.ndarray,
+                  labels: np.ndarray, names: list[str]) -> None:
+    """How predictions will be explained, and global importance on the held-out split (the
+    selection metric's scorer, so importance is a drop in the score the model was chosen by)."""
+    manifest.explainer = build_explainer(pipeline, features, args.seed)
+    scorer, scoring = scoring_for(args.selection_metric, np.asarray(manifest.classes))
+    manifest.importance = global_importance(pipeline, features, labels, names, scorer, scoring, args.seed)
+    top = ", ".join(f"{item.feature} {item.importance:.4f}" for item in manifest.importance.permutation.features[:3])
+    print(f"\nExplanations: {manifest.explainer.method}. Permutation importance ({scoring}, held-out): {top}, ...")
 
 
 def select_estimator(args: argparse.Namespace, features: np.ndarray, labels: np.ndarray) -> Selection | None:

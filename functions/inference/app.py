@@ -1,4 +1,4 @@
-"""Inference API behind API Gateway: POST /predict, POST /feedback, GET /model.
+"""Inference API behind API Gateway: POST /predict, POST /feedback, GET /model, GET /openapi.json.
 
 The model is loaded at init (once per execution environment); the logic lives in the shared
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
@@ -7,26 +7,35 @@ import json
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from modelops.api_contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_RESPONSES, PREDICT_RESPONSES, Explain,
+                                   TopK, openapi_document)
 from modelops.api_errors import error_response, validation_error_response
 from modelops.aws_clients import client
 from modelops.capture import CaptureWriter, feedback_records, prediction_records
 from modelops.feedback_request import FeedbackRequest, UnknownLabels, check_labels
+from modelops.json_body import parse_json_body
 from modelops.model_holder import ModelHolder
 from modelops.model_loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.model_store import ModelStore
+from modelops.explanations import DEFAULT_TOP_K
 from modelops.prediction import UnknownFeatures, instances_to_matrix, predict
+from modelops.prediction_explanations import ExplanationUnavailable, explain_predictions
 from modelops.prediction_request import PredictRequest
+from modelops.request_body import BodyRefused, checked_body_event
+from modelops.scoring import UnscorableInstances
 from modelops.settings import ServingSettings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body)
 settings = ServingSettings.from_environment()
 capture = CaptureWriter(settings.capture_sample_rate)
 
@@ -71,6 +80,20 @@ def unknown_features(error: UnknownFeatures):
     return error_response(422, "unknown_feature", f"Unknown feature name(s). Known features: {known}.", error.details)
 
 
+@app.exception_handler(UnscorableInstances)
+def unscorable_instances(error: UnscorableInstances):
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
+    return error_response(422, "unscorable_instance",
+                          "The model cannot score these values (they overflow its arithmetic); send realistic magnitudes.",
+                          error.details)
+
+
+@app.exception_handler(ExplanationUnavailable)
+def explanation_unavailable(error: ExplanationUnavailable):
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
+    return error_response(422, "explanation_unavailable", str(error))
+
+
 @app.exception_handler(UnknownLabels)
 def unknown_labels(error: UnknownLabels):
     metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
@@ -86,9 +109,20 @@ def _record(records: list[dict], written_metric: str) -> int:
     return failed
 
 
+# The routes below, by path. Powertools answers a known path with another method as not found;
+# this table turns that into a 405 that names the allowed method (tests check it against the routes).
+ALLOWED_METHODS = {"/predict": "POST", "/feedback": "POST", "/model": "GET", "/openapi.json": "GET"}
+
+
 @app.not_found
 def route_not_found(_):
-    return error_response(404, "not_found", f"No route {app.current_event.http_method} {app.current_event.path}.")
+    method, path = app.current_event.http_method, app.current_event.path
+    allowed = ALLOWED_METHODS.get(path.rstrip("/") or "/")
+    if allowed:
+        response = error_response(405, "method_not_allowed", f"{path} accepts {allowed}, not {method}.")
+        response.headers["Allow"] = allowed
+        return response
+    return error_response(404, "not_found", f"No route {method} {path}.")
 
 
 @app.exception_handler(Exception)
@@ -97,19 +131,21 @@ def unexpected(error: Exception):
     return error_response(500, "internal_error", "Internal error; it has been logged.")
 
 
-@app.post("/predict")
+@app.post("/predict", responses=PREDICT_RESPONSES)
 @tracer.capture_method
-def predict_route(request: PredictRequest) -> dict:
+def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K) -> dict:
     model = model_holder.get()
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
     predictions = predict(model, matrix)
+    if explain:  # before capture: a request that fails here returns no prediction ids to label
+        explain_predictions(model, matrix, predictions, top_k)
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
     name, version = model.manifest.name, model.manifest.version
     _record(capture.sampled(prediction_records(name, version, request.instances, predictions)), "CapturedRecords")
     return {"model": {"name": name, "version": version}, "predictions": predictions}
 
 
-@app.post("/feedback")
+@app.post("/feedback", responses=FEEDBACK_RESPONSES)
 @tracer.capture_method
 def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 200
     model = model_holder.get()
@@ -121,14 +157,31 @@ def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 20
     return Response(202, content_types.APPLICATION_JSON, json.dumps({"accepted": len(records)}))
 
 
-@app.get("/model")
+@app.get("/model", responses=MODEL_RESPONSES)
 @tracer.capture_method
 def model_route() -> dict:
     return model_holder.get().manifest.summary()
+
+
+@app.get("/openapi.json", responses=OPENAPI_RESPONSES)
+def openapi_route() -> dict:
+    # No model needed: the contract is the code's, so it is served even while the model is unavailable.
+    return openapi_document(app)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    try:
+        event = checked_body_event(event, settings.max_body_bytes)
+    except BodyRefused as refused:
+        return _refused(event, refused)
     return app.resolve(event, context)
+
+
+def _refused(event: dict, refused: BodyRefused) -> dict:
+    """A body refused before routing, answered in the shape the resolver gives every response."""
+    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
+    logger.info("request body refused", extra={"code": refused.code, "status": refused.status})
+    return ResponseBuilder(error_response(refused.status, refused.code, refused.message)).build(APIGatewayProxyEvent(event))

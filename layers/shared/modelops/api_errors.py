@@ -6,6 +6,7 @@ import json
 from typing import Any, Iterable
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from pydantic import BaseModel, Field
 
 # Errors that mean the body is not JSON at all, rather than JSON of the wrong shape.
 UNPARSEABLE = {"json_invalid", "json_type"}
@@ -33,3 +34,23 @@ def validation_error_response(errors: list[dict[str, Any]]) -> Response:
         return error_response(400, "empty_body", "The request body is empty; send a JSON object.")
     details = [{"location": _location(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in errors]
     return error_response(422, "validation_error", "The request does not match the API schema.", details)
+
+
+# The shape above as pydantic models: the OpenAPI document's error schema (modelops/api_contract.py)
+# and what the contract tests validate every error body against.
+class ErrorDetail(BaseModel):
+    location: str = Field(description="Where in the request: a dotted path such as instances.0.mean_radius, "
+                                      "or query.top_k, or body.")
+    message: str
+
+
+class ApiError(BaseModel):
+    code: str = Field(description="Stable, machine-readable: branch on this, not on the message.")
+    message: str = Field(description="For people; may change.")
+    details: list[ErrorDetail] | None = Field(default=None, description="One entry per problem when the error is about "
+                                                                        "parts of the request; absent otherwise.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns, whatever the status."""
+    error: ApiError

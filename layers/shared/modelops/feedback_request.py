@@ -18,6 +18,8 @@ class GroundTruth(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
+    """{"labels": [...]} of {prediction_id, label}; one may also be sent alone, without "labels"."""
+
     model_config = ConfigDict(extra="forbid")
 
     labels: list[GroundTruth] = Field(min_length=1, max_length=MAX_FEEDBACK_LABELS)

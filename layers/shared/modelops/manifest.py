@@ -3,7 +3,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from modelops.explanations import ExplainerSpec
 from modelops.feature_statistics import FeatureSummary
+from modelops.importance import GlobalImportance
 from modelops.library_versions import LibraryVersions
 
 Label = int | str
@@ -36,6 +38,12 @@ class Manifest(BaseModel):
     # Result of checking the ONNX conversion against the pipeline (training/onnx_export.py);
     # files["onnx"] exists only when it passed.
     onnx_verification: dict[str, Any] | None = None
+    # How POST /predict?explain=true explains this version, with the numbers it needs, and global
+    # importance for GET /model (training/explainer.py, training/importance.py). In the manifest,
+    # not a separate file: the ONNX runtime needs them without scikit-learn, and the manifest is
+    # already read at load. None in versions published before explanations existed.
+    explainer: ExplainerSpec | None = None
+    importance: GlobalImportance | None = None
 
     @property
     def feature_names(self) -> list[str]:
@@ -60,4 +68,6 @@ class Manifest(BaseModel):
             "classes": self.classes,
             "metrics": self.metrics,
             "features": [feature.model_dump() for feature in self.features],
+            "explanation": {"method": self.explainer.method, "reason": self.explainer.reason} if self.explainer else None,
+            "importance": self.importance.model_dump() if self.importance else None,
         }

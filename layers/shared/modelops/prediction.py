@@ -5,6 +5,7 @@ import numpy as np
 
 from modelops.model_loader import LoadedModel
 from modelops.prediction_ids import new_prediction_id
+from modelops.scoring import probabilities as scored
 
 
 class UnknownFeatures(ValueError):
@@ -34,7 +35,7 @@ def instances_to_matrix(instances: list[dict[str, float | None]], feature_names:
 
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> list[dict[str, Any]]:
-    probabilities = model.pipeline.predict_proba(matrix)
+    probabilities = scored(model.pipeline, matrix)  # UnscorableInstances if a row overflows the model
     classes = model.manifest.classes
     winners = probabilities.argmax(axis=1)
     return [

@@ -19,6 +19,10 @@ Instance = dict[str, FeatureValue]
 
 
 class PredictRequest(BaseModel):
+    """{"instances": [...]}: up to the batch limit of objects of feature name to number or null (null or
+    absent: missing, imputed as in training). One instance may also be sent alone, without
+    "instances": it is read as a batch of one."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     instances: list[Instance] = Field(min_length=1, max_length=MAX_BATCH_SIZE)

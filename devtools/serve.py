@@ -1,0 +1,108 @@
+"""`make serve`: the inference API on http://127.0.0.1:3000, like `sam local start-api`, with no
+Docker and no AWS account.
+
+A moto server stands in for S3; a model is trained on the bundled data and published into it
+(logistic regression: a few seconds); the real handler (functions/inference/app.py) is started as
+Lambda starts it, and a local HTTP server turns each request into an API Gateway event for it.
+Its log lines (JSON logs, metrics, capture records) print as CloudWatch would receive them.
+
+    python -m devtools.serve [--port 3000] [--runtime sklearn|onnx] [--estimator logistic_regression]
+"""
+import argparse
+import contextlib
+import io
+import sys
+import warnings
+from typing import Any, Callable
+
+from werkzeug.serving import make_server
+
+from devtools.lambda_local import cold_start, invoker
+from devtools.local_api import LocalApi
+from devtools.local_aws import create_model_bucket, moto_server
+from modelops.aws_clients import client
+from modelops.manifest import Manifest
+
+DEFAULT_PORT = 3000  # sam local start-api's
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devtools.serve", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"default {DEFAULT_PORT}; make serve ARGS='--port 3001' when it is taken")
+    parser.add_argument("--runtime", choices=["sklearn", "onnx"], default="sklearn", help="MODEL_RUNTIME (default sklearn)")
+    parser.add_argument("--estimator", default="logistic_regression",
+                        help="training's --estimator (default logistic_regression, the fastest to train; auto searches)")
+    return parser.parse_args(argv)
+
+
+def train(bucket: str, estimator: str) -> Manifest:
+    from training.train import parse_args as training_args, run
+
+    with contextlib.redirect_stdout(io.StringIO()):  # training's report: `make train` shows it
+        return run(training_args(["--bucket", bucket, "--estimator", estimator]))
+
+
+def function_environment(bucket: str, manifest: Manifest, runtime: str) -> dict[str, str]:
+    """What the template's parameters set after `sam deploy --parameter-overrides ...`."""
+    record = manifest.files.get("onnx") if runtime == "onnx" else manifest.artifact
+    if record is None:
+        raise SystemExit(f"{manifest.name}/{manifest.version} has no verified ONNX model "
+                         f"({(manifest.onnx_verification or {}).get('reason')}); use --runtime sklearn.")
+    return {"MODEL_BUCKET": bucket, "MODEL_NAME": manifest.name, "MODEL_VERSION": manifest.version,
+            "MODEL_SHA256": record.sha256, "MODEL_RUNTIME": runtime, "POWERTOOLS_SERVICE_NAME": "inference",
+            "POWERTOOLS_METRICS_NAMESPACE": "local", "POWERTOOLS_TRACE_DISABLED": "1", "LOG_LEVEL": "INFO"}
+
+
+def banner(url: str, manifest: Manifest, runtime: str) -> str:
+    method = manifest.explainer.method if manifest.explainer else "none"
+    return f"""
+Serving {manifest.name}/{manifest.version} ({manifest.training['estimator']}, runtime {runtime}, explanations: {method})
+API: {url}   (no auth locally; in AWS every request is SigV4-signed)   Ctrl-C stops it.
+
+  curl -s {url}/model
+  curl -s -X POST '{url}/predict?explain=true&top_k=3' -H 'Content-Type: application/json' \\
+       -d '{{"mean_radius": 17.99, "mean_texture": 10.38, "worst_area": 2019.0}}'
+  curl -s -X POST {url}/predict -H 'Content-Type: application/json' -d @<(python3 -c \\
+       'import json; print(json.load(open("events/predict_batch.json"))["body"])')
+  curl -s -X POST {url}/feedback -H 'Content-Type: application/json' \\
+       -d '{{"prediction_id": "<an id from /predict>", "label": 0}}'
+  curl -s {url}/openapi.json
+"""
+
+
+def not_ready(environ: dict, start_response: Callable[..., Any]) -> list[bytes]:
+    """The server's app until the function has started (never reached: serving starts after)."""
+    start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+    return [b'{"message": "starting"}']
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # GET /model and GET /openapi.json emit no metrics, and Powertools warns at each: expected, not news.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    # Bind first, so a busy port fails now, not after training (werkzeug says so and exits with 1).
+    server = make_server(args.host, args.port, not_ready, threaded=False)
+    try:
+        with moto_server() as endpoint:
+            client.cache_clear()
+            bucket = create_model_bucket()
+            print(f"Local S3 (moto server) at {endpoint}. Training {args.estimator} on the bundled data ...", flush=True)
+            manifest = train(bucket, args.estimator)
+            with contextlib.redirect_stdout(io.StringIO()):  # init's log lines: the model loaded
+                invoke = invoker(cold_start("inference", function_environment(bucket, manifest, args.runtime)))
+            server.app = LocalApi(invoke, access_log=lambda line: print(line, file=sys.stderr, flush=True))
+            print(banner(f"http://{args.host}:{server.server_port}", manifest, args.runtime), flush=True)
+            server.serve_forever()  # werkzeug's returns on Ctrl-C
+    except KeyboardInterrupt:  # Ctrl-C before serving started (during training)
+        pass
+    finally:
+        server.server_close()
+    print("\nStopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
