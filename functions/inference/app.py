@@ -31,6 +31,7 @@ from modelops.prediction_request import PredictRequest
 from modelops.request_body import BodyRefused, checked_body_event
 from modelops.scoring import UnscorableInstances
 from modelops.settings import ServingSettings
+from modelops.snapstart import make_unique_after_restore, register
 
 logger = Logger()
 tracer = Tracer()
@@ -59,6 +60,20 @@ try:
     model_holder.get()  # at init, so the first request does not pay for it
 except ModelUnavailable:
     pass  # remembered by the holder; requests answer 503 and retry
+
+
+def _prime_before_snapshot() -> None:
+    """SnapStart: one prediction (all features missing: the imputer fills them) so the snapshot
+    holds warm code paths. A model that failed to load is retried here, and if it still fails the
+    snapshot holds the failure, which the first request after restore retries."""
+    try:
+        model = model_holder.get()
+        predict(model, instances_to_matrix([{}], model.manifest.feature_names))
+    except ModelUnavailable:
+        pass
+
+
+register(_prime_before_snapshot, make_unique_after_restore)
 
 
 @app.exception_handler(ModelUnavailable)

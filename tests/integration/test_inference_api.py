@@ -215,3 +215,27 @@ def test_a_capture_failure_never_fails_the_prediction(invoke, cold_start, capsys
     response = invoke(load_event("predict_single.json"))
     assert response["statusCode"] == 200
     assert '"CaptureFailures"' in capsys.readouterr().out
+
+
+def test_snapstart_hooks_prime_the_model_and_make_each_restore_unique(cold_start, inference_env, monkeypatch):
+    import random
+    import sys
+    import types
+
+    hooks = {}
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_before_snapshot = lambda hook: hooks.setdefault("before", hook)
+    runtime.register_after_restore = lambda hook: hooks.setdefault("after", hook)
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)  # what Lambda's runtime offers
+    invoke = cold_start(inference_env)
+    pipeline = cold_start.module.model_holder.get().pipeline
+    calls = []
+    original = pipeline.predict_proba
+    monkeypatch.setattr(pipeline, "predict_proba", lambda matrix: calls.append(matrix.shape) or original(matrix))
+    hooks["before"]()
+    assert calls == [(1, len(cold_start.module.model_holder.get().manifest.feature_names))]
+    random.seed(0)
+    snapshot_state, clients_before = random.getstate(), client("s3")
+    hooks["after"]()
+    assert random.getstate() != snapshot_state and client("s3") is not clients_before
+    assert invoke(load_event("predict_single.json"))["statusCode"] == 200
