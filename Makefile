@@ -20,7 +20,7 @@ RUNTIME_DIR := .cache/lambda-runtime
 # Build architecture for `make build`; `make test` builds x86_64 so the built code runs here.
 ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
-SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" REPO_ROOT="$(CURDIR)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
+SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
 
 .PHONY: help venv demo serve openapi train test unit integration lint checkov build build-all built-smoke bench clean
 

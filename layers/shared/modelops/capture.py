@@ -10,11 +10,12 @@ LOG_LEVEL. Format (schema_version 1):
     {"record_type": "feedback", "schema_version": 1, "prediction_id": "...", "time": "...",
      "model_name": "...", "model_version": "...", "label": 1}
 """
-import json
 import random
 import sys
 from datetime import datetime, timezone
 from typing import Any, Callable, TextIO
+
+from modelops.json_encoding import dumps
 
 SCHEMA_VERSION = 1
 PREDICTION = "prediction"
@@ -67,7 +68,7 @@ class CaptureWriter:
         lines = []
         for record in records:
             try:
-                lines.append(json.dumps(record, separators=(",", ":"), allow_nan=False))
+                lines.append(dumps(record))
             except (TypeError, ValueError):
                 failed += 1
         try:

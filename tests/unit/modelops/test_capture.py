@@ -24,9 +24,15 @@ def test_writer_emits_one_json_line_per_record():
 
 def test_unserialisable_records_are_counted_not_raised():
     stream = io.StringIO()
-    bad = {"record_type": "prediction", "inputs": {"x": float("nan")}}
+    bad = {"record_type": "prediction", "inputs": {"x": object()}}
     assert CaptureWriter(stream=lambda: stream).write([bad, {"record_type": "prediction"}]) == 1
     assert len(stream.getvalue().splitlines()) == 1
+
+
+def test_a_non_finite_value_is_written_as_null_which_the_monitor_reads_as_missing():
+    stream = io.StringIO()
+    assert CaptureWriter(stream=lambda: stream).write([{"inputs": {"x": float("nan"), "y": float("inf")}}]) == 0
+    assert json.loads(stream.getvalue()) == {"inputs": {"x": None, "y": None}}
 
 
 def test_a_broken_stream_counts_every_record_as_failed():
