@@ -23,11 +23,16 @@ def heading(text: str) -> None:
 
 
 def show(invoke, event_file: str, note: str = "") -> dict:
-    event = load_event(event_file)
+    return show_event(invoke, load_event(event_file), note, f"events/{event_file}")
+
+
+def show_event(invoke, event: dict, note: str = "", source: str = "") -> dict:
     with contextlib.redirect_stdout(io.StringIO()) as telemetry:  # what CloudWatch would receive
         response = invoke(event)
     body = json.loads(response["body"])
-    print(f"\n{event['httpMethod']} {event['path']}  (events/{event_file}){'  ' + note if note else ''}")
+    query = "&".join(f"{k}={v}" for k, v in (event.get("queryStringParameters") or {}).items())
+    print(f"\n{event['httpMethod']} {event['path']}{'?' + query if query else ''}"
+          f"{'  (' + source + ')' if source else ''}{'  ' + note if note else ''}")
     print(f"-> {response['statusCode']}")
     print(json.dumps(_shorten(body), indent=2))
     print(_telemetry_summary(telemetry.getvalue()))
@@ -45,11 +50,16 @@ def _telemetry_summary(output: str) -> str:
     return f"   [capture records logged: {captured}; CloudWatch metrics: {', '.join(metrics) or 'none'}]"
 
 
-def _shorten(body: dict) -> dict:
-    """GET /model lists 30 features: show three, so the output fits a screen."""
-    if "features" in body and len(body["features"]) > 3:
-        return {**body, "features": body["features"][:3] + [f"... {len(body['features']) - 3} more"]}
-    return body
+def _shorten(value, limit: int = 3):
+    """GET /model lists 30 features several times (summaries, importance, explainer terms): show
+    the first three of every long list, so the output fits a screen."""
+    if isinstance(value, dict):
+        return {key: _shorten(item, limit) for key, item in value.items()}
+    if isinstance(value, list) and len(value) > limit:
+        return [_shorten(item, limit) for item in value[:limit]] + [f"... {len(value) - limit} more"]
+    if isinstance(value, list):
+        return [_shorten(item, limit) for item in value]
+    return value
 
 
 def _start(env: dict[str, str]):
@@ -123,16 +133,23 @@ def main() -> None:
 
         manifest = run(parse_args(["--bucket", bucket]))
 
-        heading(f"3. Deploy version {manifest.version} (ModelVersion + pinned ModelSha256)")
-        invoke = _start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_SHA256": manifest.artifact.sha256})
+        # What training printed: ONNX Runtime when the conversion verified, else scikit-learn.
+        runtime, pinned = (("onnx", manifest.files["onnx"].sha256) if "onnx" in manifest.files
+                           else ("sklearn", manifest.artifact.sha256))
+        heading(f"3. Deploy version {manifest.version} (ModelVersion, ModelRuntime={runtime}, pinned ModelSha256)")
+        invoke = _start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_RUNTIME": runtime, "MODEL_SHA256": pinned})
         show(invoke, "model_info.json")
         show(invoke, "predict_single.json", "one instance; one feature null, one left out: both imputed")
+        explained = {**load_event("predict_single.json"), "queryStringParameters": {"explain": "true", "top_k": "3"},
+                     "multiValueQueryStringParameters": {"explain": ["true"], "top_k": ["3"]}}
+        show_event(invoke, explained, "the three features that pushed each prediction most")
         show(invoke, "predict_batch.json", "three instances")
         show(invoke, "predict_invalid.json", "a bad request: every problem is named")
         show(invoke, "feedback.json", "ground truth for two predictions")
 
-        heading("4. A deploy pinned to the wrong hash is refused before unpickling")
-        show(_start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_SHA256": "0" * 64}), "predict_single.json")
+        heading("4. A deploy pinned to the wrong hash is refused before loading")
+        show(_start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_RUNTIME": runtime, "MODEL_SHA256": "0" * 64}),
+             "predict_single.json")
 
         monitor_production(invoke, {**base_env, "MODEL_VERSION": manifest.version})
     client.cache_clear()
