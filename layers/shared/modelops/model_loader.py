@@ -17,15 +17,13 @@ from modelops.integrity import sha256_hex
 from modelops.library_versions import installed, installed_versions, mismatches
 from modelops.manifest import Manifest
 from modelops.model_store import MANIFEST_FILE, ModelStore
+from modelops.reasoned_error import ReasonedError
 
 MISSING_OBJECT_CODES = {"NoSuchKey", "404", "NotFound"}
 
 
-class ModelUnavailable(Exception):
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+class ModelUnavailable(ReasonedError):
+    """No usable model; answered as 503 model_unavailable.<reason>."""
 
 
 @dataclass(frozen=True)

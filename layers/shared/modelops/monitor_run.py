@@ -21,19 +21,15 @@ from modelops.model_store import ModelStore
 from modelops.monitor_settings import MonitorSettings
 from modelops.monitoring_report import Report, build_report
 from modelops.monitoring_store import MonitoringStore
+from modelops.reasoned_error import ReasonedError
 from modelops.report_summary import summary_markdown
 from modelops.window_profile import WindowAccumulator
 
 FEEDBACK_MARKER = b'"record_type":"feedback"'  # capture.CaptureWriter writes compact JSON
 
 
-class MonitorUnavailable(Exception):
-    """The run cannot start; `reason` is stable (for logs and alarms), `message` says what to do."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(f"{reason}: {message}")
-        self.reason = reason
-        self.message = message
+class MonitorUnavailable(ReasonedError):
+    """The run cannot start or finish; `reason` is stable (for logs and alarms)."""
 
 
 @dataclass(frozen=True)
