@@ -98,9 +98,14 @@ checkov: $(CHECKOV_VENV)/.installed
 		--skip-download --compact --quiet
 
 build: $(SAM_VENV)/.installed
-	@# One build cache per architecture: sam build's cache key ignores LAYER_ARCH.
+	@# Everything sam build keeps is per architecture: its cache key ignores LAYER_ARCH, and its
+	@# build.toml (beside the build dir) records what is built, so one shared between architectures
+	@# passes a stale arm64 layer as valid after an x86_64 build. .aws-sam/build, what sam deploy
+	@# and the tests read, points at the architecture built last.
 	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH) \
-		--cache-dir .aws-sam/cache-$(ARCH)
+		--build-dir .aws-sam/$(ARCH)/build --cache-dir .aws-sam/$(ARCH)/cache
+	[ -L .aws-sam/build ] || rm -rf .aws-sam/build
+	ln -sfn $(ARCH)/build .aws-sam/build
 	@$(PY312) -m devtools.build_sizes .aws-sam/build
 
 # Builds for x86_64 (this machine) and runs the built function with only its layers on the path.
