@@ -9,7 +9,7 @@ choice depend on how fast and how busy the machine is, and the same data and see
 give the same table and the same choice (the manifest records everything needed to redo it).
 """
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -55,6 +55,7 @@ class Choice:
     chosen: str
     reason: str
     verdicts: dict[str, str]
+    band: list[str]  # candidates within one std of the best, simplest first: all "as good"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Selection:
     best: str
     chosen: str
     reason: str
+    band: list[str] = field(default_factory=list)  # within one std of the best, simplest first
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,10 +78,23 @@ class Selection:
     def chosen_params(self) -> dict[str, Any]:
         return next(c.best_params for c in self.candidates if c.estimator == self.chosen)
 
+    def build(self, estimator: str) -> Pipeline:
+        """A candidate's pipeline with its best parameters, not yet fitted."""
+        params = next(c.best_params for c in self.candidates if c.estimator == estimator)
+        return build_pipeline(estimator, self.seed).set_params(**{f"model__{key}": value for key, value in params.items()})
+
     def build_chosen(self) -> Pipeline:
-        """The chosen candidate's pipeline with its best parameters, not yet fitted."""
-        pipeline = build_pipeline(self.chosen, self.seed)
-        return pipeline.set_params(**{f"model__{key}": value for key, value in self.chosen_params().items()})
+        return self.build(self.chosen)
+
+    def preferring(self, estimator: str, why: str) -> "Selection":
+        """The same comparison with another candidate of the band chosen, for `why`."""
+        if estimator not in self.band:
+            raise ValueError(f"{estimator} is not within one standard deviation of the best")
+        candidates = [replace(c, verdict=f"chosen: as good (within 1 std) and {why}") if c.estimator == estimator else
+                      replace(c, verdict=f"{c.verdict}; not chosen: {why.split(';')[0]}") if c.estimator == self.chosen else c
+                      for c in self.candidates]
+        return replace(self, chosen=estimator, candidates=candidates,
+                       reason=f"{self.reason} Then {estimator} was preferred: {why}.")
 
 
 def select(features: np.ndarray, labels: np.ndarray, settings: SelectionSettings,
@@ -103,7 +118,7 @@ def select(features: np.ndarray, labels: np.ndarray, settings: SelectionSettings
         metric=settings.metric, scoring=scoring, folds=settings.folds, iterations=settings.iterations,
         seed=settings.seed, train_rows=len(targets),
         candidates=[replace(result, verdict=choice.verdicts[result.estimator]) for result in results],
-        best=choice.best, chosen=choice.chosen, reason=choice.reason,
+        best=choice.best, chosen=choice.chosen, reason=choice.reason, band=choice.band,
     )
 
 
@@ -205,7 +220,8 @@ def choose(results: Sequence[CandidateResult], metric: str) -> Choice:
             f"{summary}, but {chosen.estimator} ({chosen.mean:.4f}) is within one standard deviation of it, "
             f"so the simpler model was chosen (simplicity order: {order})."
         )
-    return Choice(best=best.estimator, chosen=chosen.estimator, reason=reason, verdicts=verdicts)
+    return Choice(best=best.estimator, chosen=chosen.estimator, reason=reason, verdicts=verdicts,
+                  band=[r.estimator for r in sorted(band, key=lambda r: rank[r.estimator])])
 
 
 def table_header(selection: dict[str, Any]) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from training.baseline import build_baseline
 from training.explainer import build_explainer
 from training.importance import global_importance
 from training.onnx_export import ONNX_FILE
+from training.servable_choice import prefer_onnx_servable
 from training.onnx_export import export as export_onnx
 from training.publish import build_manifest, deploy_command, file_record, publish, serialize
 
@@ -115,6 +116,11 @@ def run(args: argparse.Namespace) -> Manifest:
     started = time.perf_counter()
     pipeline.fit(x_train, y_train.tolist())
     fit_seconds = time.perf_counter() - started
+    if selection:
+        chosen = selection.chosen
+        selection, pipeline = prefer_onnx_servable(selection, pipeline, x_train, y_train, args.seed)
+        if selection.chosen != chosen:
+            print(f"Preferred {selection.chosen} over {chosen}: as good, and it can serve on ONNX Runtime.")
     classes = [c.item() if hasattr(c, "item") else c for c in pipeline.classes_]
     evaluation = evaluate(pipeline, x_test, y_test, classes, y_train)
     print(f"\nHeld-out evaluation ({len(y_test)} rows), model vs best constant:")

@@ -1,0 +1,34 @@
+"""Prefer a model the fast serving path can run, when it is as good.
+
+Selection picks the simplest candidate within one standard deviation of the best (the "band").
+If that model's ONNX conversion does not verify, it would serve on scikit-learn (a slower cold
+start and a larger layer); a candidate of the same band whose conversion does verify is as good
+by the same evidence and serves on ONNX Runtime, so it is preferred. The check runs on the
+training rows only: the held-out rows stay untouched until the final evaluation.
+"""
+from typing import Any, Callable
+
+import numpy as np
+
+from training.model_selection import Selection
+from training.onnx_export import Verification, export
+
+Exporter = Callable[[Any, np.ndarray, int], tuple[bytes | None, Verification]]
+
+
+def prefer_onnx_servable(selection: Selection, fitted: Any, x_train: np.ndarray, y_train: np.ndarray, seed: int,
+                         exporter: Exporter = export) -> tuple[Selection, Any]:
+    """(selection, fitted pipeline), switched to another candidate of the band only when the
+    chosen one does not verify and that one does."""
+    _, verification = exporter(fitted, x_train, seed)
+    if verification.passed:
+        return selection, fitted
+    for estimator in selection.band:
+        if estimator == selection.chosen:
+            continue
+        candidate = selection.build(estimator).fit(x_train, y_train.tolist())
+        if exporter(candidate, x_train, seed)[1].passed:
+            why = (f"its ONNX conversion verifies, {selection.chosen}'s does not ({verification.reason}), "
+                   "so it serves on ONNX Runtime")
+            return selection.preferring(estimator, why), candidate
+    return selection, fitted
