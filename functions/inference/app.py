@@ -4,7 +4,7 @@ The model is loaded at init (once per execution environment); the logic lives in
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from modelops.api_contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_
                                    TopK, openapi_document)
 from modelops.api_errors import error_response, validation_error_response
 from modelops.aws_clients import client
+from modelops.tracing import traced
 from modelops.capture import CaptureWriter, feedback_records, prediction_records
 from modelops.feedback_request import FeedbackRequest, UnknownLabels, check_labels
 from modelops.json_body import parse_json_body
@@ -34,7 +35,6 @@ from modelops.settings import ServingSettings
 from modelops.snapstart import make_unique_after_restore, register
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body, serializer=json_dumps)
 settings = ServingSettings.from_environment()
@@ -184,7 +184,7 @@ def openapi_route() -> dict:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     try:

@@ -6,18 +6,18 @@ the run uses now. Any other key is ignored, so a manual `aws lambda invoke` need
 """
 from datetime import datetime, timezone
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from modelops.aws_clients import client
+from modelops.tracing import traced
 from modelops.monitor_run import run_monitor
 from modelops.monitor_settings import MonitorSettings
 from modelops.report_summary import alert_message, alert_subject
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 COUNTS = {"Records", "InvalidRecords", "DataQualityViolations", "DriftedFeatures", "PredictionDrift",
           "ModelQualityViolations", "Violations"}
@@ -38,7 +38,7 @@ def _scheduled_time(event: dict) -> datetime:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # Read per run, not at import: the thresholds are validated here, and a bad value fails this

@@ -98,3 +98,11 @@ def test_snapstart_and_provisioned_concurrency_follow_their_parameters(template)
     config = properties["ProvisionedConcurrencyConfig"]["Fn::If"]
     assert config[0] == "HasProvisionedConcurrency"
     assert config[1] == {"ProvisionedConcurrentExecutions": {"Ref": "ProvisionedConcurrency"}}
+
+
+def test_tracing_mode_turns_the_functions_tracer_on_or_off(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["TracingOn", "false", "true"]}
+    assert template["Globals"]["Function"]["Tracing"] == {"Ref": "TracingMode"}
+    assert template["Conditions"]["TracingOn"] == {"Fn::Equals": [{"Ref": "TracingMode"}, "Active"]}
+    assert template["Parameters"]["TracingMode"]["Default"] == "Active"
