@@ -76,19 +76,15 @@ def child(mode: str) -> None:
     settings = MonitorSettings.from_environment()
     started = time.perf_counter()
     if mode == "naive":
-        from modelops.baseline import Baseline
-        from modelops.baseline_profile import profile_matrix
         from modelops.capture_reader import CaptureReader
         from modelops.model_store import ModelStore
+        from modelops.monitor_run import deployed_baseline
         from modelops.prediction import instances_to_matrix
 
-        store = ModelStore(client("s3"), settings.model_bucket)
-        manifest = store.read_manifest(settings.model_name, settings.model_version)
-        baseline = Baseline.from_json(store.read_pinned(manifest, "baseline"))
+        manifest, baseline = deployed_baseline(ModelStore(client("s3"), settings.model_bucket), settings)
         records = [r for r in CaptureReader(client("s3"), settings.monitoring_bucket).records(WINDOW_START, WINDOW_END)
                    if r["record_type"] == "prediction"]
-        matrix = instances_to_matrix([r["inputs"] for r in records], manifest.feature_names)
-        profile_matrix(matrix, manifest.feature_names, {n: c.edges for n, c in baseline.features.columns.items()})
+        baseline.features.profile_like(instances_to_matrix([r["inputs"] for r in records], manifest.feature_names))
         count = len(records)
     else:
         run = run_monitor(settings, client("s3"), WINDOW_END)

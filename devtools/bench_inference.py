@@ -9,24 +9,20 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from devtools.lambda_local import ROOT, cold_start, invoker
+from devtools.built_layout import BUILD, ROOT, inference_path
+from devtools.lambda_local import cold_start, invoker
 from devtools.traffic import predict_event, rows_as_instances
 
-BUILD = ROOT / ".aws-sam" / "build"
-LAMBDA_RUNTIME = ROOT / ".cache" / "lambda-runtime"
-RUNTIME_LAYER = {"onnx": "OnnxRuntimeLayer", "sklearn": "DependenciesLayer"}
 COLD_RUNS = 5
 WARM_CALLS = {1: 2000, 100: 300}
 
 
 def _layer_path(runtime: str) -> list[str]:
-    return [str(BUILD / "InferenceFunction"), str(BUILD / RUNTIME_LAYER[runtime] / "python"),
-            str(BUILD / "SharedLayer" / "python"), str(LAMBDA_RUNTIME)]
+    return [str(path) for path in inference_path(runtime)]
 
 
 def _fresh_process_seconds(code: str, path: list[str], env: dict[str, str]) -> float:
@@ -97,7 +93,8 @@ def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features:
 
 
 def size_rows() -> list[tuple[str, str]]:
-    from devtools.build_sizes import DEPLOYMENTS, LAMBDA_LIMIT, tree_size
+    from devtools.build_sizes import LAMBDA_LIMIT, tree_size
+    from devtools.built_layout import DEPLOYMENTS
 
     if not BUILD.is_dir():
         return [("sizes", "not measured: run `make build` first")]

@@ -3,13 +3,9 @@ against Lambda's 250 MB limit. Usage: python -m devtools.build_sizes .aws-sam/bu
 import sys
 from pathlib import Path
 
+from devtools.built_layout import DEPLOYMENTS
+
 LAMBDA_LIMIT = 262_144_000
-# What each function deploys with; the inference function's layer follows ModelRuntime.
-DEPLOYMENTS = {
-    "InferenceFunction (ModelRuntime=onnx)": ("InferenceFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
-    "InferenceFunction (ModelRuntime=sklearn)": ("InferenceFunction", ["DependenciesLayer", "SharedLayer"]),
-    "MonitorFunction": ("MonitorFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
-}
 
 
 def tree_size(path: Path) -> int:

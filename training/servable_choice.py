@@ -6,6 +6,7 @@ start and a larger layer); a candidate of the same band whose conversion does ve
 by the same evidence and serves on ONNX Runtime, so it is preferred. The check runs on the
 training rows only: the held-out rows stay untouched until the final evaluation.
 """
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -16,19 +17,21 @@ from training.onnx_export import Verification, export
 Exporter = Callable[[Any, np.ndarray, int], tuple[bytes | None, Verification]]
 
 
-def prefer_onnx_servable(selection: Selection, fitted: Any, x_train: np.ndarray, y_train: np.ndarray, seed: int,
-                         exporter: Exporter = export) -> tuple[Selection, Any]:
-    """(selection, fitted pipeline), switched to another candidate of the band only when the
-    chosen one does not verify and that one does."""
+def prefer_onnx_servable(selection: Selection, fitted: Any, fit_seconds: float, x_train: np.ndarray,
+                         y_train: np.ndarray, seed: int, exporter: Exporter = export) -> tuple[Selection, Any, float]:
+    """(selection, fitted pipeline, its fit time), switched to another candidate of the band only
+    when the chosen one does not verify and that one does."""
     _, verification = exporter(fitted, x_train, seed)
     if verification.passed:
-        return selection, fitted
+        return selection, fitted, fit_seconds
     for estimator in selection.band:
         if estimator == selection.chosen:
             continue
+        started = time.perf_counter()
         candidate = selection.build(estimator).fit(x_train, y_train.tolist())
+        candidate_seconds = time.perf_counter() - started
         if exporter(candidate, x_train, seed)[1].passed:
             why = (f"its ONNX conversion verifies, {selection.chosen}'s does not ({verification.reason}), "
                    "so it serves on ONNX Runtime")
-            return selection.preferring(estimator, why), candidate
-    return selection, fitted
+            return selection.preferring(estimator, why), candidate, candidate_seconds
+    return selection, fitted, fit_seconds

@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> Manifest:
     fit_seconds = time.perf_counter() - started
     if selection:
         chosen = selection.chosen
-        selection, pipeline = prefer_onnx_servable(selection, pipeline, x_train, y_train, args.seed)
+        selection, pipeline, fit_seconds = prefer_onnx_servable(selection, pipeline, fit_seconds, x_train, y_train,
+                                                                args.seed)
         if selection.chosen != chosen:
             print(f"Preferred {selection.chosen} over {chosen}: as good, and it can serve on ONNX Runtime.")
     classes = [c.item() if hasattr(c, "item") else c for c in pipeline.classes_]

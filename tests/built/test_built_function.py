@@ -10,22 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from devtools.lambda_local import EVENTS, ROOT
-
-BUILD = ROOT / ".aws-sam" / "build"
-RUNTIME = ROOT / ".cache" / "lambda-runtime"
-# The layer each ModelRuntime deploys with (template.yaml: ServeWithOnnx).
-RUNTIME_LAYER = {"onnx": "OnnxRuntimeLayer", "sklearn": "DependenciesLayer"}
-
-
-def path_order(runtime: str) -> list[Path]:
-    """Lambda's own order: function code, then layers (/opt/python), then the runtime's packages."""
-    return [BUILD / "InferenceFunction", BUILD / RUNTIME_LAYER[runtime] / "python", BUILD / "SharedLayer" / "python", RUNTIME]
+from devtools.built_layout import BUILD, LAMBDA_RUNTIME, RUNTIME_LAYER, inference_path
+from devtools.lambda_local import EVENTS
 
 
 def run_built(function_env: dict[str, str], endpoint: str, events: list[str]) -> dict:
     """Run the built function in a fresh process on `events`; its result document."""
-    order = path_order(function_env["MODEL_RUNTIME"])
+    order = inference_path(function_env["MODEL_RUNTIME"])
     missing = [str(path) for path in order if not path.is_dir()]
     assert not missing, f"Build first (make built-smoke): missing {missing}"
     env = {
@@ -83,11 +74,11 @@ def test_built_function_serves_every_event(built_run):
 
 def test_built_function_imports_only_from_the_build(built_run):
     for module, location in built_run["modules"].items():
-        assert location.startswith(str(BUILD)) or location.startswith(str(RUNTIME)), (module, location)
+        assert location.startswith(str(BUILD)) or location.startswith(str(LAMBDA_RUNTIME)), (module, location)
     layer = BUILD / RUNTIME_LAYER[built_run["runtime"]]
     if built_run["runtime"] == "onnx":
         assert "sklearn" not in built_run["modules"] and "scipy" not in built_run["modules"]
         assert built_run["modules"]["onnxruntime"].startswith(str(layer))
     else:
         assert built_run["modules"]["sklearn"].startswith(str(layer))
-    assert built_run["modules"]["boto3"].startswith(str(RUNTIME))
+    assert built_run["modules"]["boto3"].startswith(str(LAMBDA_RUNTIME))

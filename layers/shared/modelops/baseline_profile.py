@@ -192,6 +192,11 @@ class DatasetProfile(BaseModel):
             raise ValueError("every column must account for every row")
         return self
 
+    def profile_like(self, matrix: ArrayLike) -> "DatasetProfile":
+        """Profile of a rows x columns matrix with this profile's columns and bin edges: what a
+        window is compared and merged with."""
+        return profile_matrix(matrix, list(self.columns), {name: column.edges for name, column in self.columns.items()})
+
     def merge(self, other: "DatasetProfile") -> "DatasetProfile":
         if self.columns.keys() != other.columns.keys():
             raise ValueError("dataset profiles with different columns cannot be merged")

@@ -8,14 +8,14 @@ import io
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from pydantic import ValidationError
 
 from modelops.integrity import sha256_hex
 from modelops.library_versions import installed, installed_versions, mismatches
-from modelops.manifest import Manifest
+from modelops.manifest import ArtifactRecord, Manifest
 from modelops.model_store import MANIFEST_FILE, ModelStore
 from modelops.reasoned_error import ReasonedError
 
@@ -54,61 +54,60 @@ def load_verified_model(store: ModelStore, name: str, version: str, expected_sha
             "hash_not_pinned", f"Model version {version} is deployed without ModelSha256; refusing to load it."
         )
     manifest = _read_manifest(store, name, version)
-    if runtime == "onnx":
-        return _load_onnx(store, manifest, expected_sha256, started)
-    if manifest.artifact.sha256 != expected_sha256:
-        raise ModelUnavailable(
-            "hash_mismatch",
-            f"Manifest of {name}/{version} records artifact SHA-256 {manifest.artifact.sha256}, "
-            f"but the deploy pinned {expected_sha256}.",
-        )
-    skew = mismatches(manifest.libraries, installed_versions())
+    label = f"{name}/{version}"
+    record, skew, build = (_onnx_parts if runtime == "onnx" else _joblib_parts)(manifest)
+    # The same checks, in the same order, for whichever file the runtime loads: the deploy's pin
+    # against the manifest, the libraries, then the bytes against the pin before anything parses them.
+    if record.sha256 != expected_sha256:
+        raise ModelUnavailable("hash_mismatch", f"Manifest of {label} records {record.file} SHA-256 {record.sha256}, "
+                                                f"but the deploy pinned {expected_sha256}.")
     if skew:
-        raise ModelUnavailable(
-            "library_mismatch", "Model was trained with other library versions: " + "; ".join(skew)
-        )
-    data = _read(store, name, version, manifest.artifact.file, "artifact_missing")
+        raise ModelUnavailable("library_mismatch", "Model was verified with other library versions: " + "; ".join(skew))
+    data = _read(store, name, version, record.file, "artifact_missing")
     actual = sha256_hex(data)
     if actual != expected_sha256:
-        raise ModelUnavailable(
-            "hash_mismatch",
-            f"Artifact {manifest.artifact.file} of {name}/{version} hashes to {actual}, "
-            f"expected {expected_sha256}; refusing to unpickle it.",
-        )
-    pipeline = _unpickle(data, f"{name}/{version}")
+        raise ModelUnavailable("hash_mismatch", f"{record.file} of {label} hashes to {actual}, expected "
+                                                f"{expected_sha256}; refusing to load it.")
+    return LoadedModel(manifest=manifest, pipeline=build(data, manifest), load_seconds=time.perf_counter() - started)
+
+
+def _joblib_parts(manifest: Manifest) -> tuple[ArtifactRecord, list[str], Callable[[bytes, Manifest], Any]]:
+    return manifest.artifact, mismatches(manifest.libraries, installed_versions()), _unpickle_pipeline
+
+
+def _onnx_parts(manifest: Manifest) -> tuple[ArtifactRecord, list[str], Callable[[bytes, Manifest], Any]]:
+    from modelops.onnx_model import RUNTIME_DISTRIBUTION
+
+    record = manifest.files.get("onnx")
+    if record is None:
+        why = (manifest.onnx_verification or {}).get("reason", "it was published before ONNX export existed")
+        raise ModelUnavailable("onnx_unavailable", f"{manifest.name}/{manifest.version} has no verified ONNX model "
+                                                   f"({why}); deploy it with ModelRuntime=sklearn and the joblib "
+                                                   "artifact's SHA-256.")
+    verified_with = (manifest.onnx_verification or {}).get("onnxruntime")
+    running = installed(RUNTIME_DISTRIBUTION)
+    skew = [] if verified_with == running else [f"onnxruntime {verified_with} (verified the model) != {running} (installed)"]
+    return record, skew, _onnx_session
+
+
+def _unpickle_pipeline(data: bytes, manifest: Manifest) -> Any:
+    pipeline = _unpickle(data, f"{manifest.name}/{manifest.version}")
     model_classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipeline, "classes_", [])]
     if model_classes != manifest.classes:
         raise ModelUnavailable(
             "manifest_invalid", f"Model classes {model_classes} differ from the manifest's {manifest.classes}."
         )
-    return LoadedModel(manifest=manifest, pipeline=pipeline, load_seconds=time.perf_counter() - started)
+    return pipeline
 
 
-def _load_onnx(store: ModelStore, manifest: Manifest, expected_sha256: str, started: float) -> LoadedModel:
-    from modelops.onnx_model import RUNTIME_DISTRIBUTION, OnnxPipeline
+def _onnx_session(data: bytes, manifest: Manifest) -> Any:
+    from modelops.onnx_model import OnnxPipeline
 
-    label = f"{manifest.name}/{manifest.version}"
-    record = manifest.files.get("onnx")
-    if record is None:
-        why = (manifest.onnx_verification or {}).get("reason", "it was published before ONNX export existed")
-        raise ModelUnavailable("onnx_unavailable", f"{label} has no verified ONNX model ({why}); deploy it with "
-                                                   "ModelRuntime=sklearn and the joblib artifact's SHA-256.")
-    if record.sha256 != expected_sha256:
-        raise ModelUnavailable("hash_mismatch", f"Manifest of {label} records ONNX SHA-256 {record.sha256}, "
-                                                f"but the deploy pinned {expected_sha256}.")
-    verified_with = (manifest.onnx_verification or {}).get("onnxruntime")
-    running = installed(RUNTIME_DISTRIBUTION)
-    if verified_with != running:
-        raise ModelUnavailable("library_mismatch", f"onnxruntime {verified_with} (verified the model) != {running} (installed)")
-    data = _read(store, manifest.name, manifest.version, record.file, "artifact_missing")
-    if sha256_hex(data) != expected_sha256:
-        raise ModelUnavailable("hash_mismatch", f"{record.file} of {label} hashes to {sha256_hex(data)}, "
-                                                f"expected {expected_sha256}; refusing to load it.")
     try:
-        pipeline = OnnxPipeline(data, manifest.classes)
+        return OnnxPipeline(data, manifest.classes)
     except Exception as error:  # onnxruntime raises its own types for invalid graphs
-        raise ModelUnavailable("artifact_corrupt", f"ONNX model of {label} could not be loaded: {error}") from error
-    return LoadedModel(manifest=manifest, pipeline=pipeline, load_seconds=time.perf_counter() - started)
+        raise ModelUnavailable("artifact_corrupt", f"ONNX model of {manifest.name}/{manifest.version} could not be "
+                                                   f"loaded: {error}") from error
 
 
 def _read(store: ModelStore, name: str, version: str, file: str, missing_reason: str) -> bytes:

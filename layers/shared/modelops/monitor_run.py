@@ -44,7 +44,7 @@ def window_for(scheduled: datetime, settings: MonitorSettings) -> tuple[datetime
     return end - timedelta(minutes=settings.window_minutes), end
 
 
-def _deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Manifest, Baseline]:
+def deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Manifest, Baseline]:
     name, version = settings.model_name, settings.model_version
     if not (settings.model_bucket and settings.monitoring_bucket and name and version):
         raise MonitorUnavailable("not_configured", "MODEL_BUCKET, MONITORING_BUCKET, MODEL_NAME and MODEL_VERSION "
@@ -66,7 +66,7 @@ def _deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Ma
 
 def run_monitor(settings: MonitorSettings, s3: Any, scheduled: datetime, now: datetime | None = None) -> MonitorRun:
     try:
-        manifest, baseline = _deployed_baseline(ModelStore(s3, settings.model_bucket), settings)
+        manifest, baseline = deployed_baseline(ModelStore(s3, settings.model_bucket), settings)
         start, end = window_for(scheduled, settings)
         name, version = manifest.name, manifest.version
         join = LabelJoin(baseline.classes, name, version, start, end)

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from modelops.baseline import PREDICTION_COLUMNS, Baseline, prediction_matrix
-from modelops.baseline_profile import DatasetProfile, profile_matrix
+from modelops.baseline_profile import DatasetProfile
 from modelops.capture import FEEDBACK, PREDICTION, SCHEMA_VERSION
 from modelops.prediction import UnknownFeatures, instances_to_matrix
 
@@ -89,14 +89,9 @@ class WindowAccumulator:
         self._reasons: Counter[str] = Counter()
         self._inputs: list[dict[str, Any]] = []
         self._probabilities: list[list[float]] = []
-        self._features = self._empty(baseline.features)
-        self._predictions = self._empty(baseline.predictions)
+        self._features = baseline.features.profile_like(np.empty((0, len(self.feature_names))))
+        self._predictions = baseline.predictions.profile_like(np.empty((0, len(PREDICTION_COLUMNS))))
         self._expected_correct = 0.0
-
-    @staticmethod
-    def _empty(reference: DatasetProfile) -> DatasetProfile:
-        return profile_matrix(np.empty((0, len(reference.columns))), list(reference.columns),
-                              {name: column.edges for name, column in reference.columns.items()})
 
     def add(self, record: dict[str, Any]) -> None:
         self.volume.records += 1
@@ -178,10 +173,8 @@ class WindowAccumulator:
         if not len(features):
             return
         outputs = prediction_matrix(probabilities)
-        edges = {name: column.edges for name, column in self.baseline.features.columns.items()}
-        self._features = self._features.merge(profile_matrix(features, self.feature_names, edges))
-        prediction_edges = {name: column.edges for name, column in self.baseline.predictions.columns.items()}
-        self._predictions = self._predictions.merge(profile_matrix(outputs, list(PREDICTION_COLUMNS), prediction_edges))
+        self._features = self._features.merge(self.baseline.features.profile_like(features))
+        self._predictions = self._predictions.merge(self.baseline.predictions.profile_like(outputs))
         self._expected_correct += float(self.baseline.calibration.expected_correct(outputs[:, 1]).sum())
         self.volume.predictions += len(features)
 

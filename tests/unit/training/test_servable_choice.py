@@ -40,14 +40,14 @@ def rows():
 def test_a_chosen_model_that_verifies_is_kept_without_fitting_anything_else(rows):
     exporter = Exporter({"hist_gradient_boosting"})
     kept = selection("hist_gradient_boosting", ["hist_gradient_boosting", "random_forest"])
-    result, fitted = prefer_onnx_servable(kept, "fitted-hgb", *rows, 1, exporter)
+    result, fitted, _ = prefer_onnx_servable(kept, "fitted-hgb", 0.5, *rows, 1, exporter)
     assert result is kept and fitted == "fitted-hgb" and exporter.asked == [("hist_gradient_boosting", 60)]
 
 
 def test_an_as_good_candidate_that_verifies_is_preferred_and_the_table_says_why(rows):
     exporter = Exporter({"random_forest"})
     original = selection("hist_gradient_boosting", ["hist_gradient_boosting", "random_forest"])
-    result, fitted = prefer_onnx_servable(original, "fitted-hgb", *rows, 1, exporter)
+    result, fitted, _ = prefer_onnx_servable(original, "fitted-hgb", 0.5, *rows, 1, exporter)
     assert result.chosen == "random_forest" and type(fitted.steps[-1][1]).__name__ == "RandomForestClassifier"
     assert "differs by 0.3" in result.reason and "serves on ONNX Runtime" in result.reason
     verdicts = {c.estimator: c.verdict for c in result.candidates}
@@ -60,7 +60,7 @@ def test_an_as_good_candidate_that_verifies_is_preferred_and_the_table_says_why(
 def test_outside_the_band_nothing_is_preferred(rows):
     exporter = Exporter({"random_forest"})
     original = selection("hist_gradient_boosting", ["hist_gradient_boosting"])
-    result, fitted = prefer_onnx_servable(original, "fitted-hgb", *rows, 1, exporter)
+    result, fitted, _ = prefer_onnx_servable(original, "fitted-hgb", 0.5, *rows, 1, exporter)
     assert result is original and fitted == "fitted-hgb"
     with pytest.raises(ValueError):
         original.preferring("random_forest", "it verifies")

@@ -1,0 +1,20 @@
+"""What `sam build` produced and how Lambda assembles it: which layers each deployment runs with
+(the inference function's follows ModelRuntime, template.yaml: ServeWithOnnx) and the import path
+of the built inference function. Standard library only: build_sizes runs outside the venv."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / ".aws-sam" / "build"
+LAMBDA_RUNTIME = ROOT / ".cache" / "lambda-runtime"  # the runtime's own boto3 (requirements/lambda-runtime.txt)
+RUNTIME_LAYER = {"onnx": "OnnxRuntimeLayer", "sklearn": "DependenciesLayer"}
+DEPLOYMENTS = {
+    **{f"InferenceFunction (ModelRuntime={runtime})": ("InferenceFunction", [layer, "SharedLayer"])
+       for runtime, layer in RUNTIME_LAYER.items()},
+    "MonitorFunction": ("MonitorFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
+}
+
+
+def inference_path(runtime: str, build: Path = BUILD) -> list[Path]:
+    """Lambda's own order: function code, then layers (/opt/python), then the runtime's packages."""
+    return [build / "InferenceFunction", build / RUNTIME_LAYER[runtime] / "python", build / "SharedLayer" / "python",
+            LAMBDA_RUNTIME]
