@@ -1,0 +1,1 @@
+../dependencies/trim_layer.py

@@ -1,0 +1,91 @@
+"""The scikit-learn layer drops scipy and scikit-learn subpackages that serving never imports
+(layers/dependencies/Makefile). Proof that the cut is safe beyond the three estimators training
+offers: pipelines a user is likely to put together, fitted here, must unpickle and give the same
+probabilities in a fresh python3.12 with nothing but the built layer on its path."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn import calibration, cluster, decomposition, discriminant_analysis, ensemble, feature_selection, impute
+from sklearn import kernel_approximation, linear_model, naive_bayes, neighbors, neural_network, preprocessing, svm, tree
+from sklearn.compose import ColumnTransformer
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401 (makes IterativeImputer importable)
+from sklearn.gaussian_process import GaussianProcessClassifier
+from sklearn.pipeline import make_pipeline
+
+from devtools.built_layout import BUILD, RUNTIME_LAYER
+
+LOAD_AND_PREDICT = """
+import json, sys, joblib, numpy as np
+rows = np.load(sys.argv[1])
+print(json.dumps({path: joblib.load(path).predict_proba(rows).tolist() for path in sys.argv[2:]}))
+"""
+
+
+def common_pipelines() -> dict:
+    imputed = impute.SimpleImputer
+    return {
+        "logistic_regression": make_pipeline(imputed(), preprocessing.StandardScaler(), linear_model.LogisticRegression()),
+        "random_forest": make_pipeline(imputed(), ensemble.RandomForestClassifier(10, random_state=0)),
+        "extra_trees": make_pipeline(imputed(), ensemble.ExtraTreesClassifier(10, random_state=0)),
+        "hist_gradient_boosting": ensemble.HistGradientBoostingClassifier(max_iter=10),
+        "gradient_boosting": make_pipeline(imputed(), ensemble.GradientBoostingClassifier(n_estimators=10)),
+        "ada_boost": make_pipeline(imputed(), ensemble.AdaBoostClassifier(n_estimators=10, random_state=0)),
+        "decision_tree": make_pipeline(imputed(), tree.DecisionTreeClassifier(random_state=0)),
+        "svc": make_pipeline(imputed(), preprocessing.StandardScaler(), svm.SVC(probability=True, random_state=0)),
+        "calibrated_linear_svc": make_pipeline(imputed(), calibration.CalibratedClassifierCV(svm.LinearSVC(), method="isotonic")),
+        "k_neighbors": make_pipeline(imputed(), neighbors.KNeighborsClassifier()),
+        "mlp": make_pipeline(imputed(), neural_network.MLPClassifier(max_iter=30, random_state=0)),
+        "gaussian_nb": make_pipeline(imputed(), naive_bayes.GaussianNB()),
+        "sgd_log_loss": make_pipeline(imputed(), linear_model.SGDClassifier(loss="log_loss", random_state=0)),
+        "qda": make_pipeline(imputed(), discriminant_analysis.QuadraticDiscriminantAnalysis()),
+        "stacking": make_pipeline(imputed(), ensemble.StackingClassifier(
+            [("linear", linear_model.LogisticRegression()), ("tree", tree.DecisionTreeClassifier(random_state=0))])),
+        "gaussian_process": make_pipeline(imputed(), GaussianProcessClassifier(random_state=0)),
+        "column_transformer": make_pipeline(
+            ColumnTransformer([
+                ("knn_quantile_power", make_pipeline(impute.KNNImputer(), preprocessing.QuantileTransformer(n_quantiles=50),
+                                                     preprocessing.PowerTransformer()), [0, 1]),
+                ("iterative_spline", make_pipeline(impute.IterativeImputer(random_state=0), preprocessing.SplineTransformer()), [2, 3]),
+                ("bins", make_pipeline(imputed(), preprocessing.KBinsDiscretizer(n_bins=3)), [4]),
+                ("one_hot", make_pipeline(imputed(), preprocessing.OneHotEncoder(handle_unknown="ignore")), [5]),
+            ]),
+            feature_selection.VarianceThreshold(), linear_model.LogisticRegression()),
+        "decompositions": make_pipeline(imputed(), preprocessing.PolynomialFeatures(2), preprocessing.RobustScaler(),
+                                        decomposition.PCA(3, random_state=0), linear_model.LogisticRegression()),
+        "kernel_features": make_pipeline(imputed(), feature_selection.SelectKBest(k=3),
+                                         kernel_approximation.Nystroem(n_components=20, random_state=0),
+                                         decomposition.TruncatedSVD(3, random_state=0), linear_model.LogisticRegression()),
+        "k_means_features": make_pipeline(imputed(), cluster.KMeans(3, n_init=1, random_state=0), preprocessing.Normalizer(),
+                                          ensemble.RandomForestClassifier(5, random_state=0)),
+    }
+
+
+def test_common_pipelines_load_and_predict_from_the_built_scikit_learn_layer(tmp_path: Path):
+    layer = BUILD / RUNTIME_LAYER["sklearn"] / "python"
+    assert layer.is_dir(), "Build first (make built-smoke)"
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(300, 6))
+    labels = (rows[:, 0] + rows[:, 1] > 0).astype(int)
+    rows[::17, 2] = np.nan
+    expected, paths = {}, []
+    for name, pipeline in common_pipelines().items():
+        pipeline.fit(rows, labels)
+        path = str(tmp_path / f"{name}.joblib")
+        joblib.dump(pipeline, path)
+        expected[path] = pipeline.predict_proba(rows[:20])
+        paths.append(path)
+    np.save(tmp_path / "rows.npy", rows[:20])
+
+    completed = subprocess.run([sys.executable, "-S", "-B", "-c", LOAD_AND_PREDICT, str(tmp_path / "rows.npy"), *paths],
+                               env={"PATH": os.environ["PATH"], "PYTHONPATH": str(layer)}, capture_output=True, text=True,
+                               timeout=300, cwd=tmp_path)
+
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    served = json.loads(completed.stdout)
+    for path, probabilities in expected.items():
+        np.testing.assert_allclose(served[path], probabilities, rtol=0, atol=1e-12, err_msg=Path(path).stem)
