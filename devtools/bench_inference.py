@@ -1,20 +1,19 @@
 """The inference rows of `make bench`: cold init of the built function per runtime beside its
 floors, warm handler latency beside a bare handler written the way the `sam init` scikit-learn
 template writes it, batch throughput, and deployment sizes against Lambda's limit."""
-import contextlib
-import io
 import json
 import os
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
+import joblib
 import numpy as np
 
 from devtools.built_layout import BUILD, ROOT, inference_path
-from devtools.lambda_local import cold_start, invoker
 from devtools.traffic import predict_event, rows_as_instances
 
 COLD_RUNS = 5
@@ -52,58 +51,44 @@ def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]
     return rows
 
 
-def bare_handler(pipeline: Any) -> Callable[[dict, Any], dict]:
-    """The `sam init` template's handler shape: json.loads, predict_proba, json.dumps, nothing else."""
-    def handler(event: dict, context: Any) -> dict:
-        body = json.loads(event["body"])
-        rows = [list(instance.values()) for instance in body["instances"]]
-        probabilities = pipeline.predict_proba(np.asarray(rows, dtype=float))
-        return {"statusCode": 200, "body": json.dumps({"probabilities": probabilities.tolist()})}
-    return handler
-
-
-def _latencies(call: Callable[[dict], Any], event: dict, calls: int) -> tuple[float, float]:
-    for _ in range(20):
-        call(event)  # warm caches
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter_ns()
-        call(event)
-        samples.append((time.perf_counter_ns() - started) / 1000)
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
+def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: dict[str, str],
+                  model_file: Path | None = None) -> tuple[float, float]:
+    """p50/p99 µs of one handler, measured in a fresh process on the built function (warm_latency.py)."""
+    command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "warm_latency.py"), kind, str(event_file), str(calls)]
+    result = subprocess.run([*command, *([str(model_file)] if model_file else [])], capture_output=True, text=True,
+                            check=True, cwd=BUILD,
+                            env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures["p50"], figures["p99"]
 
 
 def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
               names: list[str]) -> list[tuple[str, str, str, str]]:
+    if not (BUILD / "OnnxRuntimeLayer").is_dir():
+        return [("warm handlers", "not measured: run `make build ARCH=x86_64` first", "", "")]
     rows = []
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # logs and capture go somewhere, as on Lambda
-        handlers = {runtime: invoker(cold_start("inference", env_for(runtime))) for runtime in ("onnx", "sklearn")}
-        baseline = bare_handler(pipeline)
+    with tempfile.TemporaryDirectory() as scratch:
+        model_file = Path(scratch) / "model.joblib"  # the sam init template ships the model in the package
+        joblib.dump(pipeline, model_file)
         for size, calls in WARM_CALLS.items():
-            event = predict_event(rows_as_instances(features[:size], names))
-            base_p50, base_p99 = _latencies(lambda e: baseline(e, None), event, calls)
-            results = {runtime: _latencies(handler, event, calls) for runtime, handler in handlers.items()}
+            event_file = Path(scratch) / f"predict_{size}.json"
+            event_file.write_text(json.dumps(predict_event(rows_as_instances(features[:size], names))))
+            base_p50, base_p99 = _warm_process("bare", "sklearn", event_file, calls, {}, model_file)
             rows.append((f"bare sam-init-style handler (sklearn), {size} row(s)", f"{base_p50:.0f} µs", f"{base_p99:.0f} µs",
                          f"{size / base_p50 * 1e6:,.0f} rows/s"))
-            for runtime, (p50, p99) in results.items():
+            for runtime in ("onnx", "sklearn"):
+                p50, p99 = _warm_process("ours", runtime, event_file, calls, env_for(runtime))
                 rows.append((f"our handler, {runtime}, {size} row(s)", f"{p50:.0f} µs", f"{p99:.0f} µs",
                              f"{size / p50 * 1e6:,.0f} rows/s; {base_p50 / p50:.1f}x the bare handler"))
     return rows
 
 
 def size_rows() -> list[tuple[str, str]]:
-    from devtools.build_sizes import LAMBDA_LIMIT, tree_size
-    from devtools.built_layout import DEPLOYMENTS
+    from devtools.build_sizes import LAMBDA_LIMIT, TARGETS, built_architecture, deployment_sizes
 
     if not BUILD.is_dir():
         return [("sizes", "not measured: run `make build` first")]
-    architecture = (BUILD / "OnnxRuntimeLayer" / "python" / ".layer-architecture")
-    arch = architecture.read_text().strip() if architecture.exists() else "?"
-    rows = []
-    for label, (function, layers) in DEPLOYMENTS.items():
-        parts = [BUILD / function, *(BUILD / layer for layer in layers)]
-        if all(part.is_dir() for part in parts):
-            total = sum(tree_size(part) for part in parts)
-            rows.append((f"{label} + layers ({arch})", f"{total / 1e6:.1f} MB = {total / LAMBDA_LIMIT:.0%} of the limit"))
-    return rows
+    arch = built_architecture(BUILD)
+    return [(f"{label} + layers ({arch})",
+             f"{total / 1e6:.1f} MB = {total / LAMBDA_LIMIT:.0%} of the limit; target {TARGETS[label].get(arch, LAMBDA_LIMIT) / 1e6:.0f} MB")
+            for label, total in deployment_sizes(BUILD).items()]

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from pydantic import ValidationError
 
+from modelops.absent_modules import remember_absent
 from modelops.integrity import sha256_hex
 from modelops.library_versions import installed, installed_versions, mismatches
 from modelops.manifest import ArtifactRecord, Manifest
@@ -72,6 +73,7 @@ def load_verified_model(store: ModelStore, name: str, version: str, expected_sha
 
 
 def _joblib_parts(manifest: Manifest) -> tuple[ArtifactRecord, list[str], Callable[[bytes, Manifest], Any]]:
+    remember_absent("pandas")  # scikit-learn probes for it on every prediction (modelops/absent_modules.py)
     return manifest.artifact, mismatches(manifest.libraries, installed_versions()), _unpickle_pipeline
 
 
