@@ -149,7 +149,7 @@ def unexpected(error: Exception):
 # No @tracer.capture_method on the routes: the handler's segment and the patched boto3 calls are
 # the trace; a subsegment per route cost more per request than the ONNX model's whole prediction.
 @app.post("/predict", responses=PREDICT_RESPONSES)
-def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K) -> dict:
+def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K):
     model = model_holder.get()
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
     predictions = predict(model, matrix)
@@ -158,7 +158,10 @@ def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
     name, version = model.manifest.name, model.manifest.version
     _record(capture.sampled(prediction_records(name, version, request.instances, predictions)), "CapturedRecords")
-    return {"model": {"name": name, "version": version}, "predictions": predictions}
+    # Serialized here, in one orjson call: handed a dict, Powertools would walk it with its generic
+    # encoder first (about 0.4 ms for 100 predictions). The 200 body's schema is PREDICT_RESPONSES'.
+    return Response(200, content_types.APPLICATION_JSON,
+                    json_dumps({"model": {"name": name, "version": version}, "predictions": predictions}))
 
 
 @app.post("/feedback", responses=FEEDBACK_RESPONSES)

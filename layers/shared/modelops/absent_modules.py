@@ -21,9 +21,18 @@ class AbsentModules(MetaPathFinder):
         self.names = names
 
     def find_spec(self, fullname: str, path: Sequence[str] | None = None, target: object = None) -> ModuleSpec | None:
-        if fullname in self.names:
+        if fullname in self.names and _asked_by_an_import():
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return None  # not ours to answer: the normal finders search as usual
+
+
+def _asked_by_an_import() -> bool:
+    """True when this lookup is an import (`import x`, `from x import y`, import_module), whose
+    full search would end in the same ModuleNotFoundError. importlib.util.find_spec must still
+    answer None for a missing module, so its lookups take the normal search. Frames: 0 is this
+    function, 1 find_spec above, 2 importlib's _find_spec, 3 its caller. Should CPython's import
+    internals ever be named otherwise, this is False: slower, never wrong."""
+    return sys._getframe(3).f_code.co_name == "_find_and_load_unlocked"
 
 
 def remember_absent(*names: str) -> frozenset[str]:

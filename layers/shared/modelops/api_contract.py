@@ -12,7 +12,6 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server, ServerVariable
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
@@ -145,6 +144,10 @@ def _without_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
 @cache
 def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The document for `app`'s routes (cached: it only changes with the code)."""
+    # Imported here, not at the top: Powertools' OpenAPI models are some hundred pydantic classes,
+    # about 90 ms of every cold start for a document few requests ask for.
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server, ServerVariable
+
     generated = app.get_openapi_json_schema(
         title=TITLE,
         version=CONTRACT_VERSION,

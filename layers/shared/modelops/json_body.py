@@ -1,4 +1,11 @@
-"""The API's JSON parser: json.loads, with every way it can fail turned into a JSONDecodeError.
+"""The API's JSON parser: pydantic-core's parser for speed, json.loads for its answer on anything
+that parser refuses, with every way it can fail turned into a JSONDecodeError.
+
+pydantic_core.from_json (allowing NaN and Infinity, as json.loads does) parses a 100-row body in
+about half json.loads's time and gives the same values for everything it accepts: big integers
+stay int, the last duplicate key wins. It refuses some text json.loads takes (lone surrogate
+escapes, nesting deeper than 200), so that text falls through to json.loads, whose answer is the
+API's contract.
 
 Powertools answers a JSONDecodeError as invalid JSON (our 400) but lets anything else through as
 a 500, and json.loads has two other failures that any client can trigger within the body limit:
@@ -9,8 +16,14 @@ quadratic int parsing).
 import json
 from typing import Any
 
+from pydantic_core import from_json
+
 
 def parse_json_body(text: str) -> Any:
+    try:
+        return from_json(text, allow_inf_nan=True)
+    except ValueError:
+        pass
     try:
         return json.loads(text)
     except json.JSONDecodeError:

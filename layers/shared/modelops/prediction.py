@@ -4,7 +4,7 @@ from typing import Any
 import numpy as np
 
 from modelops.model_loader import LoadedModel
-from modelops.prediction_ids import new_prediction_id
+from modelops.prediction_ids import new_prediction_ids
 from modelops.scoring import probabilities as scored
 
 
@@ -17,32 +17,28 @@ class UnknownFeatures(ValueError):
 def instances_to_matrix(instances: list[dict[str, float | None]], feature_names: list[str]) -> np.ndarray:
     """Rows in training column order; null or absent features become NaN for the imputer."""
     known = set(feature_names)
-    details = [
-        {"location": f"instances.{index}.{name}", "message": "Unknown feature name."}
-        for index, instance in enumerate(instances)
-        for name in instance
-        if name not in known
-    ]
-    if details:
-        raise UnknownFeatures(details)
-    matrix = np.full((len(instances), len(feature_names)), np.nan, dtype=np.float64)
-    column = {name: position for position, name in enumerate(feature_names)}
-    for row, instance in enumerate(instances):
-        for name, value in instance.items():
-            if value is not None:
-                matrix[row, column[name]] = value
-    return matrix
+    if not all(map(known.issuperset, instances)):
+        raise UnknownFeatures([
+            {"location": f"instances.{index}.{name}", "message": "Unknown feature name."}
+            for index, instance in enumerate(instances)
+            for name in instance
+            if name not in known
+        ])
+    # One conversion for the whole batch (None becomes NaN), not one numpy store per value.
+    return np.array([list(map(instance.get, feature_names)) for instance in instances],
+                    dtype=np.float64).reshape(len(instances), len(feature_names))
 
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> list[dict[str, Any]]:
     probabilities = scored(model.pipeline, matrix)  # UnscorableInstances if a row overflows the model
     classes = model.manifest.classes
-    winners = probabilities.argmax(axis=1)
+    winners = probabilities.argmax(axis=1).tolist()
+    names = [str(label) for label in classes]
     return [
         {
-            "prediction_id": new_prediction_id(),
+            "prediction_id": prediction_id,
             "label": classes[winner],
-            "probabilities": {str(label): float(p) for label, p in zip(classes, row)},
+            "probabilities": dict(zip(names, row)),
         }
-        for winner, row in zip(winners, probabilities)
+        for prediction_id, winner, row in zip(new_prediction_ids(len(winners)), winners, probabilities.tolist())
     ]

@@ -1,4 +1,5 @@
 import importlib
+import importlib.util
 import sys
 
 import pytest
@@ -7,8 +8,10 @@ from modelops.absent_modules import AbsentModules, remember_absent
 
 
 @pytest.fixture(autouse=True)
-def restore_meta_path():
+def own_meta_path():
+    """Each test starts without the finders earlier tests (or model loads) registered."""
     saved = list(sys.meta_path)
+    sys.meta_path[:] = [finder for finder in saved if not isinstance(finder, AbsentModules)]
     yield
     sys.meta_path[:] = saved
 
@@ -22,6 +25,26 @@ def test_a_missing_module_is_remembered_and_still_fails_the_same_way():
     with pytest.raises(ImportError):  # what scikit-learn catches around `from pandas import NA`
         exec("from surely_not_installed_xyz import NA")
     assert "surely_not_installed_xyz" not in sys.modules
+
+
+def test_find_spec_still_answers_none_for_a_remembered_module():
+    # Libraries test for optional dependencies this way; it must not start raising.
+    remember_absent("surely_not_installed_xyz")
+    assert importlib.util.find_spec("surely_not_installed_xyz") is None
+
+
+def test_a_remembered_import_skips_the_path_search():
+    remember_absent("surely_not_installed_xyz")
+    searched = []
+
+    class Spy:
+        def find_spec(self, name, path=None, target=None):
+            searched.append(name)
+
+    sys.meta_path.insert(1, Spy())
+    with pytest.raises(ModuleNotFoundError):
+        import surely_not_installed_xyz  # noqa: F401
+    assert searched == []
 
 
 def test_installed_modules_are_never_registered_and_still_import():
