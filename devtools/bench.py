@@ -286,6 +286,11 @@ def main() -> None:
         print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
                     ("handler", "p50", "p99", "throughput"),
                     bench_inference.warm_rows(model.env, model.pipeline, model.data.features, model.data.feature_names))
+        print_table("Where a warm 1-row request's time goes (p50 of each part timed alone, fresh process per runtime)",
+                    ("runtime", "whole handler", "Powertools logger + metrics decorators, body check",
+                     "Powertools resolver: routing, OpenAPI validation, response", "our route: matrix, ids, capture, metrics",
+                     "the model's predict_proba"),
+                    bench_inference.breakdown_rows(model.env, model.data.features, model.data.feature_names))
         print_table("Deployment sizes (unzipped, function + layers; Lambda's limit is 262.1 MB)",
                     ("deployment", "size"), bench_inference.size_rows())
         print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",

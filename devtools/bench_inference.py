@@ -18,6 +18,7 @@ from devtools.traffic import predict_event, rows_as_instances
 
 COLD_RUNS = 5
 WARM_CALLS = {1: 2000, 100: 300}
+ONNX_FLOOR = "import boto3, numpy, onnxruntime; boto3.client('s3')"
 
 
 def _layer_path(runtime: str) -> list[str]:
@@ -44,7 +45,10 @@ def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]
     event = ROOT / "events" / "predict_single.json"
     rows = [("floor: import numpy", f"{_fresh_process_seconds(timed.format(body='import numpy'), _layer_path('onnx'), {}) * 1000:.0f} ms"),
             ("floor: import sklearn.linear_model",
-             f"{_fresh_process_seconds(timed.format(body='import sklearn.linear_model'), _layer_path('sklearn'), {}) * 1000:.0f} ms")]
+             f"{_fresh_process_seconds(timed.format(body='import sklearn.linear_model'), _layer_path('sklearn'), {}) * 1000:.0f} ms"),
+            # What any ONNX-serving function that fetches its model from S3 pays before its own code runs.
+            ("floor: import boto3, numpy, onnxruntime; create an S3 client",
+             f"{_fresh_process_seconds(timed.format(body=ONNX_FLOOR), _layer_path('onnx'), env_for('onnx')) * 1000:.0f} ms")]
     for runtime in ("onnx", "sklearn"):
         seconds = _fresh_process_seconds(timed.format(body=first.format(event=event)), _layer_path(runtime), env_for(runtime))
         rows.append((f"built function, {runtime}: import, fetch, verify, load, first prediction", f"{seconds * 1000:.0f} ms"))
@@ -52,14 +56,14 @@ def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]
 
 
 def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: dict[str, str],
-                  model_file: Path | None = None) -> tuple[float, float]:
+                  model_file: Path | None = None) -> Any:
     """p50/p99 µs of one handler, measured in a fresh process on the built function (warm_latency.py)."""
     command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "warm_latency.py"), kind, str(event_file), str(calls)]
     result = subprocess.run([*command, *([str(model_file)] if model_file else [])], capture_output=True, text=True,
                             check=True, cwd=BUILD,
                             env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures["p50"], figures["p99"]
+    return figures if kind == "breakdown" else (figures["p50"], figures["p99"])
 
 
 def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
@@ -80,6 +84,25 @@ def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features:
                 p50, p99 = _warm_process("ours", runtime, event_file, calls, env_for(runtime))
                 rows.append((f"our handler, {runtime}, {size} row(s)", f"{p50:.0f} µs", f"{p99:.0f} µs",
                              f"{size / p50 * 1e6:,.0f} rows/s; {base_p50 / p50:.1f}x the bare handler"))
+    return rows
+
+
+def breakdown_rows(env_for: Callable[[str], dict[str, str]], features: np.ndarray,
+                   names: list[str]) -> list[tuple[str, ...]]:
+    """Where one 1-row request's time goes, per runtime, p50 µs of each layer timed on its own."""
+    if not (BUILD / "OnnxRuntimeLayer").is_dir():
+        return [("breakdown", "not measured: run `make build ARCH=x86_64` first", "", "", "")]
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        event_file = Path(scratch) / "predict_1.json"
+        event_file.write_text(json.dumps(predict_event(rows_as_instances(features[:1], names))))
+        for runtime in ("onnx", "sklearn"):
+            f = _warm_process("breakdown", runtime, event_file, WARM_CALLS[1], env_for(runtime))
+            rows.append((runtime, f"{f['handler']:.0f} µs",
+                         f"{f['handler'] - f['resolver']:.0f} µs",
+                         f"{f['resolver'] - f['route']:.0f} µs",
+                         f"{f['route'] - f['model']:.0f} µs",
+                         f"{f['model']:.0f} µs"))
     return rows
 
 

@@ -4,7 +4,8 @@ its layers and the runtime's boto3 on PYTHONPATH. Standard library only until it
 handler. Prints {"p50": µs, "p99": µs} on its last line.
 
 KIND "ours" imports the built app.py (its init loads the model from S3, as on Lambda). KIND
-"bare" is the handler the `sam init` scikit-learn template writes: the model unpickled from a
+"breakdown" does too, and times the layers of one request separately: the whole handler, the
+Powertools resolver's share, our route function alone, the model alone. KIND "bare" is the handler the `sam init` scikit-learn template writes: the model unpickled from a
 file in the package, then json.loads, predict_proba, json.dumps and nothing else. Each runs in a
 fresh process so that nothing one handler sets up (imports, caches, finders) helps the other.
 """
@@ -44,31 +45,61 @@ def bare_handler(model_path: str) -> Callable[[dict, Any], dict]:
     return handler
 
 
-def latencies(handler: Callable[[dict, Any], dict], event: dict, calls: int) -> tuple[float, float]:
-    context = Context()
+def timed(call: Callable[[], Any], calls: int) -> tuple[float, float]:
+    """p50 and p99 in µs of `calls` calls, after a few to warm caches."""
     for _ in range(WARMUP_CALLS):
-        response = handler(event, context)
-    assert response["statusCode"] == 200, response
+        call()
     samples = []
     for _ in range(calls):
         started = time.perf_counter_ns()
-        handler(event, context)
+        call()
         samples.append((time.perf_counter_ns() - started) / 1000)
     ordered = sorted(samples)
     return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
+
+
+def latencies(handler: Callable[[dict, Any], dict], event: dict, calls: int) -> tuple[float, float]:
+    context = Context()
+    response = handler(event, context)
+    assert response["statusCode"] == 200, response
+    return timed(lambda: handler(event, context), calls)
+
+
+def breakdown(event: dict, calls: int) -> dict[str, float]:
+    import app
+    from modelops.json_body import parse_json_body
+    from modelops.prediction import instances_to_matrix
+    from modelops.prediction_request import PredictRequest
+
+    context = Context()
+    request = PredictRequest.model_validate(parse_json_body(event["body"]))
+    model = app.model_holder.get()
+    matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
+    figures = {
+        "handler": latencies(app.lambda_handler, event, calls)[0],
+        "resolver": timed(lambda: app.app.resolve(event, context), calls)[0],  # routing, validation, our route
+        "route": timed(lambda: app.predict_route(request), calls)[0],  # ours: matrix, model, ids, capture, metrics
+        "model": timed(lambda: model.pipeline.predict_proba(matrix), calls)[0],
+    }
+    app.metrics.clear_metrics()
+    return figures
 
 
 def main() -> None:
     kind, event_path, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
     event = json.loads(open(event_path).read())
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # logs and capture go somewhere, as on Lambda
-        if kind == "bare":
-            handler = bare_handler(sys.argv[4])
+        if kind == "breakdown":
+            figures = breakdown(event, calls)
         else:
-            import app
-            handler = app.lambda_handler
-        p50, p99 = latencies(handler, event, calls)
-    print(json.dumps({"p50": p50, "p99": p99}))
+            if kind == "bare":
+                handler = bare_handler(sys.argv[4])
+            else:
+                import app
+                handler = app.lambda_handler
+            median, p99 = latencies(handler, event, calls)
+            figures = {"p50": median, "p99": p99}
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
