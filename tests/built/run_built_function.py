@@ -1,5 +1,5 @@
 """Run inside a fresh python3.12 with only the built function, the built layers and the Lambda
-runtime's own boto3 on sys.path (started by test_built_function.py). Prints one JSON document:
+runtime's own boto3 and botocore on sys.path (started by test_built_function.py). Prints one JSON document:
 the cold init time and each event's response."""
 import json
 import sys
@@ -29,7 +29,7 @@ for path in sys.argv[1:]:
         first = time.perf_counter() - started
 cold_path = {name: module.__file__ for name, module in sys.modules.items()
              if name in ("numpy", "sklearn", "scipy", "joblib", "onnxruntime", "modelops", "aws_lambda_powertools",
-                         "pydantic", "boto3")}
+                         "pydantic", "botocore")}
 import aws_xray_sdk.core  # noqa: E402,F401  Tracer needs it on Lambda, where tracing is active
 
 print("\n@@RESULT@@" + json.dumps({"init_seconds": init_seconds, "init_and_first_seconds": first,

@@ -81,4 +81,4 @@ def test_built_function_imports_only_from_the_build(built_run):
         assert built_run["modules"]["onnxruntime"].startswith(str(layer))
     else:
         assert built_run["modules"]["sklearn"].startswith(str(layer))
-    assert built_run["modules"]["boto3"].startswith(str(LAMBDA_RUNTIME))
+    assert built_run["modules"]["botocore"].startswith(str(LAMBDA_RUNTIME))  # the runtime's, never a layer's

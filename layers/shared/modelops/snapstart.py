@@ -5,13 +5,13 @@ Before: the model is loaded and one prediction made, so the snapshot holds warm 
 the scikit-learn runtime the first predict_proba costs tens of milliseconds more than the next).
 After: what must differ between execution environments is re-created. Every environment restored
 from one snapshot would otherwise share the `random` state (the capture sampler would pick the
-same requests everywhere) and boto3 clients whose credentials and connections were made before
+same requests everywhere) and AWS clients whose credentials and connections were made before
 the snapshot. Prediction ids use `secrets` (the kernel's entropy), which is unique per call.
 """
 import random
 from typing import Callable
 
-from modelops.aws_clients import client
+from modelops.aws_clients import fresh_clients
 
 
 def register(before_snapshot: Callable[[], None], after_restore: Callable[[], None]) -> bool:
@@ -27,4 +27,4 @@ def register(before_snapshot: Callable[[], None], after_restore: Callable[[], No
 
 def make_unique_after_restore() -> None:
     random.seed()  # from os.urandom: this environment's own sequence
-    client.cache_clear()  # new clients pick up this environment's credentials
+    fresh_clients()  # new clients pick up this environment's credentials

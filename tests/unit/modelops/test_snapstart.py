@@ -26,6 +26,9 @@ def test_after_restore_each_environment_gets_its_own_random_state_and_clients(aw
     random.seed(42)
     snapshot_state = random.getstate()
     first = client("s3")
+    snapshot_credentials = first._request_signer._credentials
     snapstart.make_unique_after_restore()
     assert random.getstate() != snapshot_state
     assert client("s3") is not first
+    # Credentials are resolved again, by a new session: not carried over from before the snapshot.
+    assert client("s3")._request_signer._credentials is not snapshot_credentials
