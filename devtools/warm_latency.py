@@ -1,34 +1,29 @@
 """Warm handler latency in a process of its own, started the way bench_inference.warm_rows does:
 `python -S -B -P devtools/warm_latency.py KIND EVENT CALLS [MODEL]` with only the built function,
-its layers and the runtime's boto3 on PYTHONPATH. Standard library only until it imports the
-handler. Prints {"p50": µs, "p99": µs} on its last line.
+its layers and the runtime's boto3 on PYTHONPATH (the repository goes last, for the shared Lambda
+context). Prints its figures as JSON on its last line.
 
-KIND "ours" imports the built app.py (its init loads the model from S3, as on Lambda). KIND
-"breakdown" does too, and times the layers of one request separately: the whole handler, the
-Powertools resolver's share, our route function alone, the model alone. KIND "bare" is the handler the `sam init` scikit-learn template writes: the model unpickled from a
-file in the package, then json.loads, predict_proba, json.dumps and nothing else. Each runs in a
-fresh process so that nothing one handler sets up (imports, caches, finders) helps the other.
+KIND "ours" imports the built app.py (its init loads the model from S3, as on Lambda) and prints
+{"p50": µs, "p99": µs}. KIND "breakdown" does too, and times the layers of one request apart: the
+whole handler, the Powertools resolver, our route function alone, the model alone. KIND "bare" is
+the handler the `sam init` scikit-learn template writes: the model unpickled from a file in the
+package, then json.loads, predict_proba, json.dumps and nothing else. Each runs in a fresh process
+so that nothing one handler sets up (imports, caches, finders) helps the other.
 """
 import contextlib
 import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
+# After the built function and its layers, so nothing of the repository shadows them: only for
+# the Lambda context the devtools share (devtools/lambda_local.py imports the standard library).
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from devtools.lambda_local import LambdaContext as Context  # noqa: E402
+
 WARMUP_CALLS = 20
-
-
-class Context:
-    function_name = "InferenceFunction"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:InferenceFunction"
-    aws_request_id = "11111111-2222-3333-4444-555555555555"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 20_000
 
 
 def bare_handler(model_path: str) -> Callable[[dict, Any], dict]:
