@@ -18,6 +18,7 @@ from devtools.traffic import predict_event, rows_as_instances
 
 COLD_RUNS = 5
 WARM_CALLS = {1: 2000, 100: 300}
+NOT_BUILT = "not measured: run `make build ARCH=x86_64` first"
 ONNX_FLOOR = "import botocore.session, numpy, onnxruntime; botocore.session.get_session().create_client('s3')"
 
 
@@ -37,7 +38,7 @@ def _fresh_process_seconds(code: str, path: list[str], env: dict[str, str]) -> f
 
 def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]:
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
-        return [("cold init", "not measured: run `make build ARCH=x86_64` first")]
+        return [("cold init", NOT_BUILT)]
     timed = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
     first = ("import app, json; event = json.load(open('{event}')); "
              "app.lambda_handler(event, type('C', (), {{'function_name': 'f', 'memory_limit_in_mb': 1024, "
@@ -56,34 +57,39 @@ def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]
 
 
 def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: dict[str, str],
-                  model_file: Path | None = None) -> Any:
-    """p50/p99 µs of one handler, measured in a fresh process on the built function (warm_latency.py)."""
+                  model_file: Path | None = None) -> dict[str, float]:
+    """What warm_latency.py measures for one handler, in a fresh process on the built function (µs)."""
     command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "warm_latency.py"), kind, str(event_file), str(calls)]
     result = subprocess.run([*command, *([str(model_file)] if model_file else [])], capture_output=True, text=True,
                             check=True, cwd=BUILD,
                             env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures if kind == "breakdown" else (figures["p50"], figures["p99"])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _event_file(directory: str, features: np.ndarray, names: list[str], size: int) -> Path:
+    """A POST /predict event of the first `size` rows, as the file warm_latency.py reads."""
+    path = Path(directory) / f"predict_{size}.json"
+    path.write_text(json.dumps(predict_event(rows_as_instances(features[:size], names))))
+    return path
 
 
 def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
               names: list[str]) -> list[tuple[str, str, str, str]]:
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
-        return [("warm handlers", "not measured: run `make build ARCH=x86_64` first", "", "")]
+        return [("warm handlers", NOT_BUILT, "", "")]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         model_file = Path(scratch) / "model.joblib"  # the sam init template ships the model in the package
         joblib.dump(pipeline, model_file)
         for size, calls in WARM_CALLS.items():
-            event_file = Path(scratch) / f"predict_{size}.json"
-            event_file.write_text(json.dumps(predict_event(rows_as_instances(features[:size], names))))
-            base_p50, base_p99 = _warm_process("bare", "sklearn", event_file, calls, {}, model_file)
-            rows.append((f"bare sam-init-style handler (sklearn), {size} row(s)", f"{base_p50:.0f} µs", f"{base_p99:.0f} µs",
-                         f"{size / base_p50 * 1e6:,.0f} rows/s"))
+            event_file = _event_file(scratch, features, names, size)
+            base = _warm_process("bare", "sklearn", event_file, calls, {}, model_file)
+            rows.append((f"bare sam-init-style handler (sklearn), {size} row(s)", f"{base['p50']:.0f} µs",
+                         f"{base['p99']:.0f} µs", f"{size / base['p50'] * 1e6:,.0f} rows/s"))
             for runtime in ("onnx", "sklearn"):
-                p50, p99 = _warm_process("ours", runtime, event_file, calls, env_for(runtime))
-                rows.append((f"our handler, {runtime}, {size} row(s)", f"{p50:.0f} µs", f"{p99:.0f} µs",
-                             f"{size / p50 * 1e6:,.0f} rows/s; {base_p50 / p50:.1f}x the bare handler"))
+                ours = _warm_process("ours", runtime, event_file, calls, env_for(runtime))
+                rows.append((f"our handler, {runtime}, {size} row(s)", f"{ours['p50']:.0f} µs", f"{ours['p99']:.0f} µs",
+                             f"{size / ours['p50'] * 1e6:,.0f} rows/s; {base['p50'] / ours['p50']:.1f}x the bare handler"))
     return rows
 
 
@@ -91,18 +97,14 @@ def breakdown_rows(env_for: Callable[[str], dict[str, str]], features: np.ndarra
                    names: list[str]) -> list[tuple[str, ...]]:
     """Where one 1-row request's time goes, per runtime, p50 µs of each layer timed on its own."""
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
-        return [("breakdown", "not measured: run `make build ARCH=x86_64` first", "", "", "")]
+        return [("breakdown", NOT_BUILT, "", "", "")]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        event_file = Path(scratch) / "predict_1.json"
-        event_file.write_text(json.dumps(predict_event(rows_as_instances(features[:1], names))))
+        event_file = _event_file(scratch, features, names, 1)
         for runtime in ("onnx", "sklearn"):
             f = _warm_process("breakdown", runtime, event_file, WARM_CALLS[1], env_for(runtime))
-            rows.append((runtime, f"{f['handler']:.0f} µs",
-                         f"{f['handler'] - f['resolver']:.0f} µs",
-                         f"{f['resolver'] - f['route']:.0f} µs",
-                         f"{f['route'] - f['model']:.0f} µs",
-                         f"{f['model']:.0f} µs"))
+            rows.append((runtime, f"{f['handler']:.0f} µs", f"{f['handler'] - f['resolver']:.0f} µs",
+                         f"{f['resolver'] - f['route']:.0f} µs", f"{f['route'] - f['model']:.0f} µs", f"{f['model']:.0f} µs"))
     return rows
 
 

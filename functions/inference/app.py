@@ -146,7 +146,7 @@ def unexpected(error: Exception):
     return error_response(500, "internal_error", "Internal error; it has been logged.")
 
 
-# No @tracer.capture_method on the routes: the handler's segment and the patched boto3 calls are
+# No @tracer.capture_method on the routes: the handler's segment and the patched botocore calls are
 # the trace; a subsegment per route cost more per request than the ONNX model's whole prediction.
 @app.post("/predict", responses=PREDICT_RESPONSES)
 def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K):

@@ -29,7 +29,7 @@ DROPPED_EVERYWHERE = (
     "**/*.pyi", "**/*.pyx", "**/*.pxd", "**/*.pxi", "**/*.tp", "**/*.c", "**/*.cpp", "**/*.h", "**/*.hpp",
     "**/*.a", "**/*.pc", "**/meson.build",
     "numpy/_core/include", "numpy/_core/lib", "numpy/random/lib", "numpy/_pyinstaller",
-    "numpy/_core/_simd.*", "numpy/_core/_*_tests.*", "numpy/_core/_umath_tests.*",
+    "numpy/_core/_simd.*", "numpy/_core/_*_tests.*",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
     "pydantic/v1",
