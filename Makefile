@@ -21,8 +21,10 @@ RUNTIME_DIR := .cache/lambda-runtime
 ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
 SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
+# make deploy uses your credentials and region (AWS_PROFILE, AWS_REGION, ...), not the build's us-east-1.
+SAM_ENV_DEPLOY := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0
 
-.PHONY: help venv demo serve openapi train test unit integration lint checkov build build-all built-smoke bench clean
+.PHONY: help venv demo serve openapi train deploy test unit integration lint checkov build build-all built-smoke bench clean
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
@@ -30,6 +32,7 @@ help:
 	@echo "make openapi  write the API contract (generated from the code) to openapi.json"
 	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, checkov, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
+	@echo "make deploy build, package and deploy (MODEL_VERSION=... serves a published model; see README)"
 	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
 	@echo "make bench  measured figures (monitor throughput and memory), printed as a table"
 
@@ -79,6 +82,18 @@ bench: $(VENV)/.installed
 train: $(VENV)/.installed
 	$(PY) -m training.train $(ARGS)
 
+# The one deploy command (README "Deploy to AWS"): builds for the stack's Architecture, pins the
+# model from its manifest in S3, and publishes a new version behind `live` exactly when the code,
+# a layer or a parameter the function uses changed (devtools/deploy.py says how).
+#   make deploy [MODEL_VERSION=<version>|none] [MODEL_NAME=...] [MODEL_RUNTIME=onnx|sklearn]
+#               [CONFIG_ENV=prod] [STACK_NAME=...] [PARAMS="Key=Value ..."]
+CONFIG_ENV ?= default
+deploy: venv
+	$(SAM_ENV_DEPLOY) $(PY) -m devtools.deploy --config-env $(CONFIG_ENV) \
+		$(if $(STACK_NAME),--stack-name $(STACK_NAME)) $(if $(MODEL_VERSION),--model-version $(MODEL_VERSION)) \
+		$(if $(MODEL_NAME),--model-name $(MODEL_NAME)) $(if $(MODEL_RUNTIME),--model-runtime $(MODEL_RUNTIME)) \
+		$(foreach p,$(PARAMS),--parameter $(p))
+
 unit: $(VENV)/.installed
 	$(PY) -m pytest -q tests/unit
 
@@ -104,6 +119,8 @@ build: $(SAM_VENV)/.installed
 	@# and the tests read, points at the architecture built last.
 	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH) \
 		--build-dir .aws-sam/$(ARCH)/build --cache-dir .aws-sam/$(ARCH)/cache
+	@# A rule in the built template: CloudFormation refuses to deploy it with another Architecture.
+	$(SAM_VENV)/bin/python -m devtools.pin_build_architecture .aws-sam/$(ARCH)/build/template.yaml $(ARCH)
 	[ -L .aws-sam/build ] || rm -rf .aws-sam/build
 	ln -sfn $(ARCH)/build .aws-sam/build
 	@$(PY312) -m devtools.build_sizes .aws-sam/build
@@ -121,3 +138,6 @@ test: venv
 
 clean:
 	rm -rf .aws-sam .cache .pytest_cache
+
+# The emulated deploy (LocalStack on the host, no Docker): make e2e.
+-include mk/e2e.mk

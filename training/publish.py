@@ -69,11 +69,7 @@ def publish(store: ModelStore, manifest: Manifest, artifact: bytes, files: dict[
 
 
 def deploy_command(manifest: Manifest) -> str:
-    """ONNX Runtime when the version has a verified ONNX model (faster start, smaller layer), else
-    scikit-learn; the pinned hash is that of the file the chosen runtime loads."""
-    onnx = manifest.files.get("onnx")
-    runtime, sha256 = ("onnx", onnx.sha256) if onnx else ("sklearn", manifest.artifact.sha256)
-    return (
-        "sam deploy --parameter-overrides "
-        f"ModelName={manifest.name} ModelVersion={manifest.version} ModelRuntime={runtime} ModelSha256={sha256}"
-    )
+    """The one command that serves this version: make deploy reads the runtime training chose and
+    the hash it pins from the manifest in S3 (Manifest.serving_file), so neither is typed by hand."""
+    runtime, _ = manifest.serving_file()
+    return f"make deploy MODEL_NAME={manifest.name} MODEL_VERSION={manifest.version}   # serves it on {runtime}"

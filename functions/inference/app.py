@@ -3,8 +3,9 @@
 The model is loaded at init (once per execution environment); the logic lives in the shared
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
+import os
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -76,9 +77,18 @@ def _prime_before_snapshot() -> None:
 register(_prime_before_snapshot, make_unique_after_restore)
 
 
+# The published version this environment runs ("$LATEST" outside an alias): CodeDeploy's rollback
+# alarm watches ModelUnavailable of the new version only, so 503s of the version being replaced
+# (the one without a model, in a first rollout) never roll back a good release.
+FUNCTION_VERSION = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+
+
 @app.exception_handler(ModelUnavailable)
 def model_unavailable(failure: ModelUnavailable):
-    metrics.add_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1)  # the dashboard's, all versions
+    with single_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1,
+                       default_dimensions={"function_version": FUNCTION_VERSION}):
+        pass  # written when the block ends, with the service dimension too
     return error_response(503, f"model_unavailable.{failure.reason}", failure.message)
 
 

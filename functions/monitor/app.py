@@ -45,7 +45,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # run with its message (Lambda retries the asynchronous invoke, then the dead-letter queue and
     # its alarm notify the topic).
     settings = MonitorSettings.from_environment()
-    run = run_monitor(settings, client("s3"), _scheduled_time(event))
+    scheduled = _scheduled_time(event)
+    if not settings.model_version:
+        # A stack before its first model deploy: a normal state, not a failed run (no retries,
+        # no dead letter, no alarm).
+        logger.info("no model version deployed: nothing to monitor yet")
+        return {"status": "no_model", "violations": 0, "notified": False}
+    run = run_monitor(settings, client("s3"), scheduled)
     report = run.report
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count if name in COUNTS else MetricUnit.NoUnit, value=value)

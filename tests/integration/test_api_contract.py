@@ -33,7 +33,7 @@ STACK = os.environ.get("AWS_SAM_STACK_NAME")
 RUNNING = os.environ.get("API_URL")
 TARGETS = ["deployed"] if STACK else ["running"] if RUNNING else ["local-sklearn", "local-onnx"]
 CONTRACT = json.loads(CONTRACT_FILE.read_text())
-OVERSIZE = 2 * 1024 * 1024  # above the function's 1 MiB default limit, below API Gateway's 10 MB
+OVERSIZE = 2 * 1024 * 1024  # above the function's 960,000-byte default limit, below API Gateway's 10 MB
 # GET /model and GET /openapi.json emit no metrics, and Powertools warns each time: expected.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 

@@ -124,13 +124,22 @@ def test_before_any_model_is_deployed_the_api_answers_503(cold_start, bucket):
         assert "No model version is deployed" in error["message"]
 
 
-def test_tampered_hash_pin_answers_503_and_counts_a_metric(cold_start, inference_env, capsys):
+def test_tampered_hash_pin_answers_503_and_counts_a_metric(cold_start, inference_env, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "7")  # Lambda sets it in every environment
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inference")  # as the template does (other tests start the monitor)
     invoke = cold_start({**inference_env, "MODEL_SHA256": "0" * 64})
     response = invoke(load_event("predict_single.json"))
     assert response["statusCode"] == 503
     assert body(response)["error"]["code"] == "model_unavailable.hash_mismatch"
     out = capsys.readouterr().out
     assert '"ModelUnavailable"' in out and '"ModelLoadFailures"' in out
+    # Twice: for the dashboard (service) and for the rollback alarm (service and this version).
+    emitted = [json.loads(line) for line in out.splitlines() if '"_aws"' in line and '"ModelUnavailable"' in line]
+    dimension_sets = sorted(tuple(sorted(d["Dimensions"][0])) for blob in emitted
+                            for d in blob["_aws"]["CloudWatchMetrics"])
+    assert dimension_sets == [("function_version", "service"), ("service",)]
+    versioned = next(blob for blob in emitted if "function_version" in blob)
+    assert versioned["function_version"] == "7" and versioned["service"] == "inference"
 
 
 def test_s3_unreachable_at_cold_start_then_recovers(cold_start, inference_env, monkeypatch):

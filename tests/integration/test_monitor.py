@@ -62,6 +62,16 @@ def run_monitor(stack, capsys):
     return result, report, metrics, messages
 
 
+def test_before_any_model_is_deployed_a_run_is_a_quiet_no_op(stack, caplog):
+    no_model = {**stack["env"], "MODEL_VERSION": "", "MODEL_SHA256": ""}
+    monitor = invoker(cold_start("monitor", no_model))
+    result = monitor(load_event("monitor_scheduled.json"))  # no exception: no retry, dead letter or alarm
+    assert result == {"status": "no_model", "violations": 0, "notified": False}
+    assert "nothing to monitor yet" in caplog.text
+    assert boto3.client("s3").list_objects_v2(Bucket=stack["bucket"]).get("KeyCount", 0) == 0
+    assert boto3.client("sqs").receive_message(QueueUrl=stack["queue"]).get("Messages", []) == []
+
+
 def test_healthy_traffic_gives_a_clean_report_and_no_alert(stack, dataset, capsys):
     send(stack, rows_as_instances(dataset.features, dataset.feature_names), dataset.labels.tolist())
     result, report, metrics, messages = run_monitor(stack, capsys)

@@ -45,6 +45,21 @@ class Manifest(BaseModel):
     explainer: ExplainerSpec | None = None
     importance: GlobalImportance | None = None
 
+    def serving_file(self, runtime: str | None = None) -> tuple[str, ArtifactRecord]:
+        """The runtime to serve this version with and the file it loads: ONNX Runtime when the
+        version has a verified ONNX model (faster start, smaller layer), else scikit-learn. A
+        runtime asked for by name must have its file (ValueError names what to use instead)."""
+        onnx = self.files.get("onnx")
+        if runtime is None:
+            runtime = "onnx" if onnx else "sklearn"
+        if runtime == "onnx":
+            if onnx is None:
+                raise ValueError(f"{self.name}/{self.version} has no verified ONNX model: serve it with sklearn")
+            return runtime, onnx
+        if runtime == "sklearn":
+            return runtime, self.artifact
+        raise ValueError(f"unknown runtime {runtime!r}: onnx or sklearn")
+
     @property
     def feature_names(self) -> list[str]:
         return [feature.name for feature in self.features]

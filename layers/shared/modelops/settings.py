@@ -3,9 +3,10 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_MAX_BATCH_SIZE = 100
-# A JSON batch of 100 instances of 30 features is about 100 KB; 1 MB leaves room and still stops a
-# body before it is parsed. API Gateway's own hard limit is 10 MB, Lambda's synchronous one 6 MB.
-DEFAULT_MAX_BODY_BYTES = 1_048_576
+# A JSON batch of 100 instances of 30 features is about 100 KB; 960,000 bytes leaves room and still
+# stops a body before it is parsed. It is also the most Lambda's 6 MB request limit allows once the
+# body is escaped into the event (template.yaml MaxBodyBytes, tests/unit/infra/test_limits.py).
+DEFAULT_MAX_BODY_BYTES = 960_000
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,8 @@ def test_prints_the_deploy_command(bucket, capsys):
     manifest = store.read_manifest("printed", store.latest_version("printed"))
     # The linear model's ONNX conversion verifies: the command deploys ONNX Runtime, pinned to that file.
     assert manifest.onnx_verification["passed"] is True
-    assert (
-        f"sam deploy --parameter-overrides ModelName=printed ModelVersion={manifest.version} "
-        f"ModelRuntime=onnx ModelSha256={manifest.files['onnx'].sha256}"
-    ) in out
+    assert f"make deploy MODEL_NAME=printed MODEL_VERSION={manifest.version}   # serves it on onnx" in out
+    assert manifest.serving_file() == ("onnx", manifest.files["onnx"])
     assert "ONNX: verified" in out
 
 
@@ -62,7 +60,8 @@ def test_a_model_whose_onnx_does_not_verify_is_published_for_scikit_learn_only(b
     manifest = store.read_manifest("boosted", store.latest_version("boosted"))
     assert "onnx" not in manifest.files and manifest.onnx_verification["passed"] is False
     assert "published joblib-only, serve it with ModelRuntime=sklearn" in out
-    assert f"ModelRuntime=sklearn ModelSha256={manifest.artifact.sha256}" in out
+    assert f"make deploy MODEL_NAME=boosted MODEL_VERSION={manifest.version}   # serves it on sklearn" in out
+    assert manifest.serving_file() == ("sklearn", manifest.artifact)
 
 
 def test_a_weak_model_is_refused_and_nothing_is_published(bucket, capsys):

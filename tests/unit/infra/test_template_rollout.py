@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,9 @@ def test_the_model_unavailable_alarm_reads_the_metric_the_function_emits(templat
     alarm = template["Resources"]["ModelUnavailableAlarm"]["Properties"]
     app = (ROOT / "functions" / "inference" / "app.py").read_text()
     assert alarm["MetricName"] == "ModelUnavailable" and 'name="ModelUnavailable"' in app
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": "inference"}]
+    assert 'default_dimensions={"function_version": FUNCTION_VERSION}' in app
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "inference"}, {
+        "Name": "function_version", "Value": {"Fn::GetAtt": ["InferenceFunction", "Version.Version"]}}]
     assert alarm["Namespace"] == {"Ref": "AWS::StackName"}
     assert template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == {
         "Fn::Sub": "${AWS::StackName}"}
@@ -90,6 +92,14 @@ def test_invalid_snapstart_combinations_are_refused_before_deploying(template):
     assert refused(template, SnapStart="true", ModelRuntime="onnx") == [
         "SnapStart=true needs ModelRuntime=sklearn (ONNX Runtime starts fast without it)."]
     assert len(refused(template, SnapStart="true", ModelRuntime="sklearn", ProvisionedConcurrency="2")) == 1
+
+
+def test_a_half_model_pin_is_refused_before_deploying(template):
+    assert refused(template, ModelVersion="20261204T120000Z-0123abcd", ModelSha256="ab" * 32) == []
+    assert refused(template, ModelVersion="20261204T120000Z-0123abcd") == [
+        "ModelVersion needs ModelSha256 (the hash training printed); `make deploy MODEL_VERSION=...` reads it from "
+        "the manifest."]
+    assert refused(template, ModelSha256="ab" * 32) == ["ModelSha256 without ModelVersion pins nothing; set both or neither."]
 
 
 def test_snapstart_and_provisioned_concurrency_follow_their_parameters(template):

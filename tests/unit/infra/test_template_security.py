@@ -1,8 +1,9 @@
 """Security rules of template.yaml that checkov cannot see (SAM routes become inline OpenAPI; bucket
 policies, key policies and the wiring between them are not its checks) or that it sees only in
-part. Each rule is a check_* function of the decoded template; every test runs it on the real
-template, and test_each_check_fails_on_a_broken_template shows that each one fails when the rule
-is broken."""
+part. Each rule is a check_* function of the decoded template. Every test runs it on the template
+as written and on the CloudFormation SAM's translator makes of it (the `expanded` fixture: what is
+really deployed, SAM-generated roles, stages and permissions included);
+test_each_check_fails_on_a_broken_template shows that each one fails when the rule is broken."""
 import copy
 import re
 from typing import Any, Callable, Iterator
@@ -10,7 +11,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from tests.unit.test_template import TEMPLATE, get_att, resources
+from tests.unit.infra.test_template import TEMPLATE, get_att, resources
 
 KEY = "EncryptionKey"
 KEY_ARN = {"Fn::GetAtt": [KEY, "Arn"]}
@@ -51,9 +52,17 @@ KEY_USE = {
 }
 
 
-@pytest.fixture(scope="module")
-def template() -> dict:
-    return cfn_yaml.load(str(TEMPLATE))
+@pytest.fixture(scope="module", params=["as written", "expanded by SAM"])
+def template(request) -> dict:
+    return cfn_yaml.load(str(TEMPLATE)) if request.param == "as written" else request.getfixturevalue("expanded")
+
+
+def is_expanded(template: dict) -> bool:
+    return "Transform" not in template
+
+
+def functions(template: dict) -> dict[str, dict]:
+    return resources(template, "AWS::Lambda::Function" if is_expanded(template) else "AWS::Serverless::Function")
 
 
 def as_list(value: Any) -> list:
@@ -77,6 +86,8 @@ def sub_text(value: Any) -> str | None:
 # --- API ----------------------------------------------------------------------------------------
 
 def check_every_api_defaults_to_iam(template: dict) -> None:
+    if is_expanded(template):
+        return check_every_method_requires_iam(template)
     apis = resources(template, "AWS::Serverless::Api")
     assert apis, "no AWS::Serverless::Api: where do the routes go?"
     for name, api in apis.items():
@@ -89,9 +100,32 @@ def check_every_api_defaults_to_iam(template: dict) -> None:
         assert not resources(template, kind), f"a raw {kind}: its routes are outside the checked Serverless::Api"
 
 
+def check_every_method_requires_iam(template: dict) -> None:
+    """Expanded: every method of every REST API's OpenAPI body is SigV4-only and invokes through the
+    function's resource policy (no caller credentials passed on); no other way in."""
+    apis = resources(template, "AWS::ApiGateway::RestApi")
+    assert apis, "no REST API in the expanded template"
+    methods = 0
+    for name, api in apis.items():
+        body = api["Properties"]["Body"]
+        schemes = body.get("components", {}).get("securitySchemes", body.get("securityDefinitions", {}))
+        assert schemes.get("AWS_IAM", {}).get("x-amazon-apigateway-authtype") == "awsSigv4", f"{name}: no SigV4 scheme"
+        for path, operations in body["paths"].items():
+            for method, operation in operations.items():
+                methods += 1
+                assert operation.get("security") == [{"AWS_IAM": []}], f"{name} {method} {path}: not IAM-only"
+                integration = operation.get("x-amazon-apigateway-integration", {})
+                assert "credentials" not in integration, f"{name} {method} {path}: invokes with caller credentials"
+    assert methods >= 4, "fewer methods than the API has: walker broken?"
+    for kind in ("AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Api", "AWS::Lambda::Url"):
+        assert not resources(template, kind), f"a {kind}: a way in outside the checked REST API"
+
+
 def check_every_route_requires_iam(template: dict) -> None:
     """Every Api event (the OpenAPI page included, once it exists) goes to a template Api whose default
     authorizer is IAM, and none opts out; no function is reachable by any other unauthenticated way."""
+    if is_expanded(template):
+        return check_every_method_requires_iam(template)
     apis = resources(template, "AWS::Serverless::Api")
     routes = 0
     for name, function in resources(template, "AWS::Serverless::Function").items():
@@ -112,9 +146,16 @@ def check_every_route_requires_iam(template: dict) -> None:
     assert routes >= 3, "fewer routes than the API has: walker broken?"
 
 
+def stages(template: dict) -> dict[str, dict]:
+    """Where stage settings live: the Serverless::Api as written, the ApiGateway::Stage expanded."""
+    kind = "AWS::ApiGateway::Stage" if is_expanded(template) else "AWS::Serverless::Api"
+    return {name: resource["Properties"] for name, resource in resources(template, kind).items()}
+
+
 def check_api_stage_throttles_and_logs(template: dict) -> None:
-    for name, api in resources(template, "AWS::Serverless::Api").items():
-        props = api["Properties"]
+    found = stages(template)
+    assert found, "no API stage"
+    for name, props in found.items():
         settings = [s for s in props.get("MethodSettings", []) if s.get("ResourcePath") == "/*"
                     and s.get("HttpMethod") == "*"]
         assert len(settings) == 1, f"{name}: no stage-wide method settings"
@@ -127,10 +168,13 @@ def check_api_stage_throttles_and_logs(template: dict) -> None:
         assert group and template["Resources"][group[1]]["Type"] == "AWS::Logs::LogGroup", \
             f"{name}: access log not in one of the template's log groups"
         assert "$context.requestId" in props["AccessLogSetting"].get("Format", ""), f"{name}: access log format"
-    functions = template["Resources"]
-    assert ref(functions["InferenceFunction"]["Properties"].get("ReservedConcurrentExecutions")) == \
-        "ReservedConcurrency", "the inference function's concurrency is not the ReservedConcurrency parameter"
-    assert functions["MonitorFunction"]["Properties"].get("ReservedConcurrentExecutions") == 1
+    # Reservations are optional (0 = none: an account with the default quota of 10 cannot reserve any).
+    found_functions = functions(template)
+    assert found_functions["InferenceFunction"]["Properties"].get("ReservedConcurrentExecutions") == {
+        "Fn::If": ["ReservesConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}, \
+        "the inference function's concurrency is not the optional ReservedConcurrency parameter"
+    assert found_functions["MonitorFunction"]["Properties"].get("ReservedConcurrentExecutions") == {
+        "Fn::If": ["ReservesMonitorConcurrency", 1, {"Ref": "AWS::NoValue"}]}
 
 
 # --- Buckets ------------------------------------------------------------------------------------
@@ -184,8 +228,13 @@ def check_every_bucket_is_private_versioned_logged_and_retained(template: dict) 
             assert block.get(setting) is True, f"{name}: {setting} is not on"
         assert props.get("OwnershipControls") == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, name
         assert props.get("VersioningConfiguration") == {"Status": "Enabled"}, f"{name}: not versioned"
-        assert bucket.get("DeletionPolicy") == "Retain" and bucket.get("UpdateReplacePolicy") == "Retain", \
-            f"{name}: `sam delete` would destroy it"
+        # Kept by `sam delete`, but not when the stack's first create fails and rolls back.
+        assert bucket.get("DeletionPolicy") == "RetainExceptOnCreate" and bucket.get("UpdateReplacePolicy") == "Retain", \
+            f"{name}: `sam delete` would destroy it, or a failed first create would leave it behind"
+        policies = [p for p in resources(template, "AWS::S3::BucketPolicy").values()
+                    if ref(p["Properties"]["Bucket"]) == name]
+        assert policies and all(p.get("DeletionPolicy") == "RetainExceptOnCreate" for p in policies), \
+            f"{name}: its policy would be deleted with the stack while the bucket stays (no TLS-only deny)"
         assert "AccessControl" not in props, f"{name}: a canned ACL"
         if name != LOG_BUCKET:
             assert ref(props.get("LoggingConfiguration", {}).get("DestinationBucketName")) == LOG_BUCKET, \
@@ -220,7 +269,8 @@ def check_key_rotates_is_retained_and_grants_exactly_logs_and_alarms(template: d
     key = template["Resources"][KEY]
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"].get("EnableKeyRotation") is True, "key rotation is off"
-    assert key.get("DeletionPolicy") == "Retain", "deleting the key would make the retained buckets unreadable"
+    assert key.get("DeletionPolicy") == "RetainExceptOnCreate", \
+        "deleting the key would make the retained buckets unreadable (or a failed first create would keep it)"
     principals = []
     for sid, statement in key_statements(template).items():
         assert statement["Effect"] == "Allow", sid
@@ -232,6 +282,11 @@ def check_key_rotates_is_retained_and_grants_exactly_logs_and_alarms(template: d
                 f"{sid}: CloudWatch Logs may use the key for log groups beyond the stack's"
         if principal.get("Service") == "cloudwatch.amazonaws.com":
             assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(as_list(statement["Action"])), sid
+            condition = statement.get("Condition", {})
+            assert condition.get("StringEquals", {}).get("aws:SourceAccount") == {"Ref": "AWS::AccountId"}, \
+                f"{sid}: any account's alarms could use the key (confused deputy)"
+            assert sub_text(condition.get("ArnLike", {}).get("aws:SourceArn")) == \
+                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*", sid
     assert sorted(principals) == sorted([
         "arn:${AWS::Partition}:iam::${AWS::AccountId}:root", "logs.${AWS::Region}.amazonaws.com",
         "cloudwatch.amazonaws.com"]), f"key policy principals: {principals}"
@@ -256,7 +311,11 @@ def check_everything_else_uses_the_key(template: dict) -> None:
     for name, stream in resources(template, "AWS::KinesisFirehose::DeliveryStream").items():
         assert stream["Properties"].get("DeliveryStreamEncryptionConfigurationInput") == {
             "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": KEY_ARN}, f"{name}: not encrypted with the stack's key"
-    assert template["Globals"]["Function"].get("KmsKeyArn") == KEY_ARN, "function environments: not the stack's key"
+    if is_expanded(template):
+        for name, function in functions(template).items():
+            assert function["Properties"].get("KmsKeyArn") == KEY_ARN, f"{name}: environment not under the stack's key"
+    else:
+        assert template["Globals"]["Function"].get("KmsKeyArn") == KEY_ARN, "function environments: not the stack's key"
 
 
 # --- IAM ----------------------------------------------------------------------------------------
@@ -319,7 +378,7 @@ def check_no_wildcards_in_own_policies(template: dict) -> None:
 def check_each_function_has_its_own_least_privilege_role(template: dict) -> None:
     roles = resources(template, "AWS::IAM::Role")
     seen = set()
-    for name, function in resources(template, "AWS::Serverless::Function").items():
+    for name, function in functions(template).items():
         props = function["Properties"]
         # Without Role SAM makes one with AWSLambdaBasicExecutionRole (logs:* on every log group).
         assert "Policies" not in props, f"{name}: SAM-made role; give it its own role"
@@ -350,7 +409,60 @@ def check_key_use_is_scoped_to_the_key_and_a_service(template: dict) -> None:
     assert found == KEY_USE, f"key use by role: {found}"
 
 
+# Roles a service assumes, allowed no confused-deputy condition in their trust policy, and why.
+TRUST_WITHOUT_CONDITION = {
+    "lambda.amazonaws.com": "Lambda assumes a function's role only for functions of the role's own account",
+    "apigateway.amazonaws.com": "API Gateway's account-wide CloudWatch role: API Gateway assumes it for this "
+                                "account's APIs only and sends no source condition keys for it",
+}
+CONFUSED_DEPUTY_KEYS = {"aws:SourceAccount", "aws:SourceArn", "sts:ExternalId"}
+
+
+def check_service_roles_guard_against_confused_deputies(template: dict) -> None:
+    """A role a service assumes on the stack's behalf names the source (account, ARN or external
+    id), so another account's resources cannot make the service use it."""
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        for statement in as_list(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+            services = as_list(statement.get("Principal", {}).get("Service", []))
+            assert services, f"{name}: trusted by a non-service principal {statement.get('Principal')}"
+            keys = {key for operator in statement.get("Condition", {}).values() for key in operator}
+            for service in services:
+                assert service in TRUST_WITHOUT_CONDITION or keys & CONFUSED_DEPUTY_KEYS, \
+                    f"{name}: {service} may assume it with no aws:SourceAccount/aws:SourceArn/sts:ExternalId condition"
+
+
+def check_every_role_is_the_templates_own(template: dict) -> None:
+    """Expanded: SAM generates no role of its own (its CodeDeploy role would carry AWS's managed
+    policy with Resource "*"); the deployment preference uses the template's scoped role."""
+    written = cfn_yaml.load(str(TEMPLATE))
+    generated = set(resources(template, "AWS::IAM::Role")) - set(resources(written, "AWS::IAM::Role"))
+    assert not generated, f"roles SAM generated: {sorted(generated)}"
+    for name, group in resources(template, "AWS::CodeDeploy::DeploymentGroup").items():
+        assert get_att(group["Properties"]["ServiceRoleArn"]) == ("InferenceDeploymentRole", "Arn"), name
+
+
+def check_exactly_one_api_stage(template: dict) -> None:
+    """Expanded: only the configured stage exists (SAM adds a bare stage named "Stage", with no
+    throttling, access log or tracing, unless the API sets OpenApiVersion)."""
+    found = resources(template, "AWS::ApiGateway::Stage")
+    assert len(found) == 1, f"API stages: {sorted(found)}"
+    assert next(iter(found.values()))["Properties"]["StageName"] == {"Ref": "StageName"}
+
+
+EXPANDED_ONLY: list[Callable[[dict], None]] = [
+    check_every_method_requires_iam,
+    check_every_role_is_the_templates_own,
+    check_exactly_one_api_stage,
+]
+
+
+@pytest.mark.parametrize("check", EXPANDED_ONLY, ids=lambda check: check.__name__.removeprefix("check_"))
+def test_expanded_template_passes(expanded, check):
+    check(expanded)
+
+
 CHECKS: list[Callable[[dict], None]] = [
+    check_service_roles_guard_against_confused_deputies,
     check_every_api_defaults_to_iam,
     check_every_route_requires_iam,
     check_api_stage_throttles_and_logs,
@@ -400,7 +512,7 @@ BREAKAGES: list[tuple[Callable[[dict], None], Callable[[dict], None]]] = [
     (check_api_stage_throttles_and_logs,
      lambda t: t["Resources"]["InferenceApi"]["Properties"]["MethodSettings"][0].pop("ThrottlingRateLimit")),
     (check_api_stage_throttles_and_logs,
-     lambda t: t["Resources"]["InferenceFunction"]["Properties"].pop("ReservedConcurrentExecutions")),
+     lambda t: t["Resources"]["InferenceFunction"]["Properties"].update(ReservedConcurrentExecutions=10)),
     (check_every_bucket_is_tls_only, lambda t: t["Resources"].pop("ModelBucketPolicy")),
     (check_every_bucket_is_tls_only,
      lambda t: first_statement(t, "AccessLogBucketPolicy", "DenyInsecureTransport")["Condition"]["Bool"].update(
@@ -459,14 +571,56 @@ BREAKAGES: list[tuple[Callable[[dict], None], Callable[[dict], None]]] = [
 ]
 
 
+def method(t: dict, path: str, verb: str) -> dict:
+    return t["Resources"]["InferenceApi"]["Properties"]["Body"]["paths"][path][verb]
+
+
+# Breakages of the expanded template: what SAM would generate if the template let it.
+EXPANDED_BREAKAGES: list[tuple[Callable[[dict], None], Callable[[dict], None]]] = [
+    (check_every_method_requires_iam, lambda t: method(t, "/model", "get").pop("security")),
+    (check_every_method_requires_iam,
+     lambda t: method(t, "/predict", "post")["x-amazon-apigateway-integration"].update(
+         credentials="arn:aws:iam::*:user/*")),
+    (check_every_role_is_the_templates_own, lambda t: t["Resources"].update(InferenceFunctionCodeDeployServiceRole={
+        "Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": []}}})),
+    (check_exactly_one_api_stage, lambda t: t["Resources"].update(InferenceApiStageStage={
+        "Type": "AWS::ApiGateway::Stage", "Properties": {"StageName": "Stage"}})),
+    (check_service_roles_guard_against_confused_deputies,
+     lambda t: t["Resources"]["InferenceDeploymentRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0].pop(
+         "Condition")),
+]
+BREAKAGES.append((check_service_roles_guard_against_confused_deputies,
+                  lambda t: t["Resources"]["MonitorScheduleRole"]["Properties"]["AssumeRolePolicyDocument"][
+                      "Statement"][0].pop("Condition")))
+BREAKAGES.append((check_every_bucket_is_private_versioned_logged_and_retained,
+                  lambda t: t["Resources"]["ModelBucketPolicy"].pop("DeletionPolicy")))
+BREAKAGES.append((check_key_rotates_is_retained_and_grants_exactly_logs_and_alarms,
+                  lambda t: key_statements(t)["CloudWatchAlarmsPublishToTheAlertTopic"].pop("Condition")))
+
+
 def test_every_check_has_a_breakage():
     assert {check for check, _ in BREAKAGES} == set(CHECKS)
+    assert {check for check, _ in EXPANDED_BREAKAGES} >= set(EXPANDED_ONLY)
+
+
+@pytest.fixture(scope="module")
+def written() -> dict:
+    return cfn_yaml.load(str(TEMPLATE))
 
 
 @pytest.mark.parametrize("check,breakage", BREAKAGES,
                          ids=[f"{check.__name__.removeprefix('check_')}-{i}" for i, (check, _) in enumerate(BREAKAGES)])
-def test_each_check_fails_on_a_broken_template(template, check, breakage):
-    broken = copy.deepcopy(template)
+def test_each_check_fails_on_a_broken_template(written, check, breakage):
+    broken = copy.deepcopy(written)
+    breakage(broken)
+    with pytest.raises(AssertionError):
+        check(broken)
+
+
+@pytest.mark.parametrize("check,breakage", EXPANDED_BREAKAGES, ids=[
+    f"{check.__name__.removeprefix('check_')}-{i}" for i, (check, _) in enumerate(EXPANDED_BREAKAGES)])
+def test_each_check_fails_on_a_broken_expanded_template(expanded, check, breakage):
+    broken = copy.deepcopy(expanded)
     breakage(broken)
     with pytest.raises(AssertionError):
         check(broken)

@@ -12,7 +12,7 @@ from cfnlint.decode import cfn_yaml
 from modelops import capture
 from modelops.monitor_settings import ENVIRONMENT_VARIABLES, METRIC_NAMES
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 STACK_NAMESPACE = {"Fn::Sub": "${AWS::StackName}"}
 # What the inference function publishes (functions/inference/app.py, README "Telemetry").
 INFERENCE_METRIC_NAMES = ("ColdStart", "ModelLoadTime", "ModelLoadFailures", "ModelUnavailable", "Predictions",
