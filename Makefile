@@ -101,8 +101,10 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest -q tests/integration tests/fuzz
 
+# import-linter: modelops' imports flow one way (.importlinter).
 # cfn-lint with its informational rules too (I3011 retain policies, I3013 retention, I3042 ARNs...).
 lint: venv
+	$(VENV)/bin/lint-imports --config .importlinter
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
 

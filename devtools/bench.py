@@ -39,7 +39,7 @@ def _settings_env(model_bucket: str, monitoring_bucket: str, name: str, version:
 
 def _write_window(s3, bucket: str, pipeline, data, count: int, name: str, version: str) -> None:
     """`count` capture records spread over the window, as Firehose objects of 50k records each."""
-    from modelops.prediction_ids import new_prediction_id
+    from modelops.platform.ids import new_prediction_id
 
     rng = np.random.default_rng(count)
     names = data.feature_names
@@ -69,17 +69,17 @@ def _write_window(s3, bucket: str, pipeline, data, count: int, name: str, versio
 
 def child(mode: str) -> None:
     """One measured run in this fresh process; prints a JSON line."""
-    from modelops.aws_clients import client
-    from modelops.monitor_run import run_monitor
-    from modelops.monitor_settings import MonitorSettings
+    from modelops.platform.aws_clients import client
+    from modelops.monitoring.run import run_monitor
+    from modelops.monitoring.settings import MonitorSettings
 
     settings = MonitorSettings.from_environment()
     started = time.perf_counter()
     if mode == "naive":
-        from modelops.capture_reader import CaptureReader
-        from modelops.model_store import ModelStore
-        from modelops.monitor_run import deployed_baseline
-        from modelops.prediction import instances_to_matrix
+        from modelops.capture.reader import CaptureReader
+        from modelops.artifacts.store import ModelStore
+        from modelops.monitoring.run import deployed_baseline
+        from modelops.artifacts.features import instances_to_matrix
 
         manifest, baseline = deployed_baseline(ModelStore(client("s3"), settings.model_bucket), settings)
         records = [r for r in CaptureReader(client("s3"), settings.monitoring_bucket).records(WINDOW_START, WINDOW_END)
@@ -130,9 +130,9 @@ class BenchModel:
 
 def publish_bench_model() -> BenchModel:
     from devtools.local_aws import create_model_bucket
-    from modelops.aws_clients import client
-    from modelops.model_loader import load_verified_model
-    from modelops.model_store import ModelStore
+    from modelops.platform.aws_clients import client
+    from modelops.artifacts.loader import load_verified_model
+    from modelops.artifacts.store import ModelStore
     from training.cleaning import clean
     from training.data import load_bundled
     from training.train import parse_args, run
@@ -147,7 +147,7 @@ def publish_bench_model() -> BenchModel:
 
 def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
     from devtools.local_aws import create_monitoring_bucket
-    from modelops.aws_clients import client
+    from modelops.platform.aws_clients import client
 
     s3, manifest, models = client("s3"), model.manifest, model.bucket
     rows = []
@@ -273,7 +273,7 @@ def main() -> None:
         child(args.child)
         return
     from devtools.local_aws import moto_server
-    from modelops.aws_clients import client
+    from modelops.platform.aws_clients import client
 
     with moto_server():
         client.cache_clear()

@@ -12,8 +12,8 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from modelops.capture import FEEDBACK, PREDICTION
-from modelops.capture_reader import CAPTURE_PREFIX
+from modelops.capture.records import FEEDBACK, PREDICTION
+from modelops.capture.reader import CAPTURE_PREFIX
 
 
 def capture_lines(log_output: str) -> list[str]:

@@ -15,7 +15,7 @@ from devtools.capture_delivery import deliver
 from devtools.lambda_local import cold_start, invoker, load_event
 from devtools.local_aws import create_alert_queue, create_model_bucket, create_monitoring_bucket, moto_server
 from devtools.traffic import batches, feedback_event, predict_event, rows_as_instances, shifted
-from modelops.aws_clients import client
+from modelops.platform.aws_clients import client
 
 
 def heading(text: str) -> None:

@@ -101,8 +101,8 @@ def existing_stack(cloudformation: Any, stack_name: str) -> dict[str, Any] | Non
 
 def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None) -> dict[str, str]:
     """The parameters that pin `name/version`, after reading and verifying the file it will serve."""
-    from modelops.manifest import Manifest
-    from modelops.model_store import ModelStore
+    from modelops.artifacts.manifest import Manifest
+    from modelops.artifacts.store import ModelStore
 
     store = ModelStore(s3, bucket)
     try:
@@ -112,7 +112,7 @@ def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None
                             "publish it with training first, into the stack's ModelBucketName") from error
     runtime, record = manifest.serving_file(runtime)
     data = store.read(name, version, record.file)
-    from modelops.integrity import sha256_hex
+    from modelops.artifacts.integrity import sha256_hex
 
     if sha256_hex(data) != record.sha256:
         raise DeployRefused(f"s3://{bucket}/{store.key(name, version, record.file)} does not match the SHA-256 "
@@ -188,7 +188,7 @@ def main(argv: list[str]) -> int:
 
 
 def deploy(args: argparse.Namespace) -> int:
-    from modelops.aws_clients import client
+    from modelops.platform.aws_clients import client
 
     config = samconfig(args.config_env)
     stack_name = args.stack_name or config.get("stack_name")

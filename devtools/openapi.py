@@ -4,7 +4,7 @@
     python -m devtools.openapi --check   # exit 1 if openapi.json is not what the code generates
 
 The document comes from the inference function itself (its routes and pydantic models, through
-modelops.api_contract), imported with no model configured: the contract needs no model.
+modelops.api.contract), imported with no model configured: the contract needs no model.
 """
 import argparse
 import contextlib
@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from devtools.lambda_local import ROOT, cold_start
-from modelops.api_contract import openapi_text
-from modelops.prediction_request import MAX_BATCH_SIZE
-from modelops.settings import DEFAULT_MAX_BATCH_SIZE
+from modelops.api.contract import openapi_text
+from modelops.api.predict_request import MAX_BATCH_SIZE
+from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
 
 CONTRACT_FILE = ROOT / "openapi.json"
 # What the function's init reads: no model version, so importing it touches no AWS service.

@@ -20,8 +20,8 @@ from werkzeug.serving import make_server
 from devtools.lambda_local import cold_start, invoker
 from devtools.local_api import LocalApi
 from devtools.local_aws import create_model_bucket, moto_server
-from modelops.aws_clients import client
-from modelops.manifest import Manifest
+from modelops.platform.aws_clients import client
+from modelops.artifacts.manifest import Manifest
 
 DEFAULT_PORT = 3000  # sam local start-api's
 

@@ -62,9 +62,9 @@ def latencies(handler: Callable[[dict, Any], dict], event: dict, calls: int) -> 
 
 def breakdown(event: dict, calls: int) -> dict[str, float]:
     import app
-    from modelops.json_body import parse_json_body
-    from modelops.prediction import instances_to_matrix
-    from modelops.prediction_request import PredictRequest
+    from modelops.api.json_body import parse_json_body
+    from modelops.artifacts.features import instances_to_matrix
+    from modelops.api.predict_request import PredictRequest
 
     context = Context()
     request = PredictRequest.model_validate(parse_json_body(event["body"]))

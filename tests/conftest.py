@@ -9,8 +9,8 @@ import pytest
 from devtools.lambda_local import invoker
 from devtools.lambda_local import cold_start as cold_start_function
 from devtools.local_aws import create_model_bucket, moto_server
-from modelops.aws_clients import client
-from modelops.manifest import Manifest
+from modelops.platform.aws_clients import client
+from modelops.artifacts.manifest import Manifest
 
 # Powertools settings the template sets; tracing off because there is no X-Ray daemon here.
 os.environ.update(

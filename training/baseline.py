@@ -1,11 +1,11 @@
-"""Build the baseline shipped with a model version (modelops.baseline says what it holds)."""
+"""Build the baseline shipped with a model version (modelops.artifacts.baseline says what it holds)."""
 from typing import Any
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
-from modelops.baseline import PREDICTION_COLUMNS, Baseline, Calibration, prediction_class_edges, prediction_matrix
-from modelops.baseline_profile import fit_bin_edges, profile_matrix
+from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, Calibration, prediction_class_edges, prediction_matrix
+from modelops.statistics.profile import fit_bin_edges, profile_matrix
 
 BINS = 10
 

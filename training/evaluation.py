@@ -3,7 +3,7 @@ from typing import Any
 
 import numpy as np
 
-from modelops.classification_metrics import classification_report
+from modelops.statistics.classification import classification_report
 
 
 def class_priors(labels: np.ndarray, classes: list[Any]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Choose how a fitted pipeline's predictions will be explained, and store what that needs.
 
-The spec goes into the manifest (modelops.explanations says what each method computes). For a
+The spec goes into the manifest (modelops.serving.explanations says what each method computes). For a
 linear pipeline the stored terms are checked before publishing: on the held-out rows, with and
 without missing values, they must reproduce the pipeline's own decision_function, or the version
 is explained by substitution instead (and the reason says so).
@@ -12,7 +12,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from modelops.explanations import ExplainerSpec, LinearTerms
+from modelops.artifacts.explainer_spec import ExplainerSpec, LinearTerms
 
 # Float64 arithmetic in a different order than scikit-learn's: differences are ~1e-13 on decision
 # values of magnitude ~10; anything near this bound means the terms are not the model's.

@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.inspection import permutation_importance
 from threadpoolctl import threadpool_limits
 
-from modelops.importance import FeatureImportance, GlobalImportance, PermutationImportance
+from modelops.artifacts.importance import FeatureImportance, GlobalImportance, PermutationImportance
 from training.explainer import linear_terms
 
 REPEATS = 5

@@ -4,8 +4,8 @@ read from the manifest, so the card never says more than the version's own recor
 limits are figures from that record, not general warnings."""
 from typing import Any
 
-from modelops.library_versions import MODEL_LIBRARIES
-from modelops.manifest import Manifest
+from modelops.artifacts.library_versions import MODEL_LIBRARIES
+from modelops.artifacts.manifest import Manifest
 from training.model_selection import format_params, table_header, table_rows
 from training.quality_gate import LOWER_IS_BETTER
 

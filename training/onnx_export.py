@@ -20,7 +20,7 @@ import numpy as np
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imported
 
-from modelops.onnx_model import INPUT_NAME, OnnxPipeline
+from modelops.artifacts.onnx_model import INPUT_NAME, OnnxPipeline
 
 TOLERANCE = 1e-5
 ONNX_FILE = "model.onnx"

@@ -5,12 +5,12 @@ from typing import Any
 
 import joblib
 
-from modelops.feature_statistics import FeatureSummary
-from modelops.integrity import sha256_hex
-from modelops.library_versions import installed_versions
-from modelops.manifest import ArtifactRecord, Manifest
-from modelops.model_store import ModelStore
-from modelops.versioning import new_version
+from modelops.statistics.feature_summary import FeatureSummary
+from modelops.artifacts.integrity import sha256_hex
+from modelops.artifacts.library_versions import installed_versions
+from modelops.artifacts.manifest import ArtifactRecord, Manifest
+from training.registry import ModelRegistry
+from training.versions import new_version
 
 ARTIFACT_FILE = "model.joblib"
 
@@ -59,7 +59,7 @@ def file_record(file: str, data: bytes, format: str) -> ArtifactRecord:
     return ArtifactRecord(file=file, format=format, sha256=sha256_hex(data), size_bytes=len(data))
 
 
-def publish(store: ModelStore, manifest: Manifest, artifact: bytes, files: dict[str, bytes] | None = None) -> list[str]:
+def publish(store: ModelRegistry, manifest: Manifest, artifact: bytes, files: dict[str, bytes] | None = None) -> list[str]:
     """The artifact and the version's other files (each named in `manifest.files`), manifest last."""
     extra = files or {}
     named = {record.file for record in manifest.files.values()}

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from modelops.aws_clients import client
-from modelops.feature_statistics import summarize_features
-from modelops.manifest import Manifest
-from modelops.model_loader import ModelUnavailable, load_verified_model
-from modelops.model_store import ModelStore
+from modelops.platform.aws_clients import client
+from modelops.statistics.feature_summary import summarize_features
+from modelops.artifacts.manifest import Manifest
+from modelops.artifacts.loader import ModelUnavailable, load_verified_model
+from training.registry import ModelRegistry
 from training import quality_gate
 from training.cleaning import Dataset, clean
 from training.data import BUNDLED_NAME, load_bundled, load_csv
@@ -27,7 +27,7 @@ from training.model_card import MODEL_CARD_FILE, render as render_model_card
 from training.model_selection import (AUTO, SELECTION_METRICS, Selection, SelectionImpossible, SelectionSettings,
                                       describe, scoring_for, select)
 from training.pipeline import ESTIMATORS, build_pipeline, json_safe_params
-from modelops.baseline import BASELINE_FILE
+from modelops.artifacts.baseline import BASELINE_FILE
 from training.baseline import build_baseline
 from training.explainer import build_explainer
 from training.importance import global_importance
@@ -85,7 +85,7 @@ def load(args: argparse.Namespace) -> tuple[Dataset, dict[str, Any], str]:
     return dataset, asdict(report), table.source
 
 
-def incumbent_on_split(store: ModelStore, name: str, dataset: Dataset, features: np.ndarray,
+def incumbent_on_split(store: ModelRegistry, name: str, dataset: Dataset, features: np.ndarray,
                        labels: np.ndarray, train_labels: np.ndarray) -> quality_gate.Incumbent | None:
     """Score the latest published version on *this* held-out split, so the comparison is fair."""
     version = store.latest_version(name)
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> Manifest:
         print(f"  {metric:<10} {_fmt(model):>8}   {_fmt(constant):>8}")
     print(f"  confusion matrix (rows: true {classes}): {evaluation['model']['confusion_matrix']}")
 
-    store = ModelStore(client("s3"), args.bucket)
+    store = ModelRegistry(client("s3"), args.bucket)
     incumbent = incumbent_on_split(store, args.name, dataset, x_test, y_test, y_train)
     decision = quality_gate.check(evaluation, args.gate_metric, args.min_score, incumbent, args.max_regression)
     if incumbent and incumbent.metrics:

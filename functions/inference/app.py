@@ -14,26 +14,27 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelops.api_contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_RESPONSES, PREDICT_RESPONSES, Explain,
+from modelops.api.contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_RESPONSES, PREDICT_RESPONSES, Explain,
                                    TopK, openapi_document)
-from modelops.api_errors import error_response, validation_error_response
-from modelops.aws_clients import client
-from modelops.tracing import traced
-from modelops.capture import CaptureWriter, feedback_records, prediction_records
-from modelops.feedback_request import FeedbackRequest, UnknownLabels, check_labels
-from modelops.json_body import parse_json_body
-from modelops.json_encoding import dumps as json_dumps
-from modelops.model_holder import ModelHolder
-from modelops.model_loader import LoadedModel, ModelUnavailable, load_verified_model
-from modelops.model_store import ModelStore
-from modelops.explanations import DEFAULT_TOP_K
-from modelops.prediction import UnknownFeatures, instances_to_matrix, predict
-from modelops.prediction_explanations import ExplanationUnavailable, explain_predictions
-from modelops.prediction_request import PredictRequest
-from modelops.request_body import BodyRefused, checked_body_event
-from modelops.scoring import UnscorableInstances
-from modelops.settings import ServingSettings
-from modelops.snapstart import make_unique_after_restore, register
+from modelops.api.errors import error_response, validation_error_response
+from modelops.platform.aws_clients import client
+from modelops.platform.tracing import traced
+from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
+from modelops.api.feedback_request import FeedbackRequest, UnknownLabels, check_labels
+from modelops.api.json_body import parse_json_body
+from modelops.platform.json_encoding import dumps as json_dumps
+from modelops.serving.model_holder import ModelHolder
+from modelops.artifacts.loader import LoadedModel, ModelUnavailable, load_verified_model
+from modelops.artifacts.store import ModelStore
+from modelops.serving.explanations import DEFAULT_TOP_K
+from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
+from modelops.serving.prediction import predict
+from modelops.serving.explain import ExplanationUnavailable, explain_predictions
+from modelops.api.predict_request import PredictRequest
+from modelops.api.body import BodyRefused, checked_body_event
+from modelops.serving.scoring import UnscorableInstances
+from modelops.serving.settings import ServingSettings
+from modelops.platform.snapstart import make_unique_after_restore, register
 
 logger = Logger()
 metrics = Metrics()

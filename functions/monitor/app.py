@@ -1,5 +1,5 @@
 """Scheduled model monitor (EventBridge Scheduler): one window per run, report to S3, metrics to
-CloudWatch, and an SNS alert when a threshold is crossed. The work is in modelops.monitor_run.
+CloudWatch, and an SNS alert when a threshold is crossed. The work is in modelops.monitoring.run.
 
 Event: {"scheduled_time": "2026-11-30T10:00:00Z"} (the schedule sends its own time); without it
 the run uses now. Any other key is ignored, so a manual `aws lambda invoke` needs no special shape.
@@ -11,11 +11,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from modelops.aws_clients import client
-from modelops.tracing import traced
-from modelops.monitor_run import run_monitor
-from modelops.monitor_settings import MonitorSettings
-from modelops.report_summary import alert_message, alert_subject
+from modelops.platform.aws_clients import client
+from modelops.platform.tracing import traced
+from modelops.monitoring.run import run_monitor
+from modelops.monitoring.settings import MonitorSettings
+from modelops.monitoring.summary import alert_message, alert_subject
 
 logger = Logger()
 metrics = Metrics()

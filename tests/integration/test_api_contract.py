@@ -25,9 +25,9 @@ from devtools.api_target import ApiClient, deployed_client
 from devtools.lambda_local import cold_start, invoker
 from devtools.local_api import LocalApi, running
 from devtools.openapi import CONTRACT_FILE
-from modelops.api_errors import ErrorResponse
-from modelops.api_responses import FeedbackAccepted, ModelInfo, PredictResponse
-from modelops.explanations import DEFAULT_TOP_K
+from modelops.api.errors import ErrorResponse
+from modelops.api.responses import FeedbackAccepted, ModelInfo, PredictResponse
+from modelops.serving.explanations import DEFAULT_TOP_K
 
 STACK = os.environ.get("AWS_SAM_STACK_NAME")
 RUNNING = os.environ.get("API_URL")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from devtools.lambda_local import load_event
-from modelops.model_loader import load_verified_model
-from modelops.model_store import ModelStore
-from modelops.prediction import instances_to_matrix
+from modelops.artifacts.loader import load_verified_model
+from modelops.artifacts.store import ModelStore
+from modelops.artifacts.features import instances_to_matrix
 from tests.conftest import body
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")

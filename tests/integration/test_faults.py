@@ -2,7 +2,7 @@
 window and failing storage.
 
 Throttling is a botocore `before-send` hook answering 503 SlowDown without sending the request,
-so botocore's real retry handler (standard mode, 3 attempts in all: modelops/aws_clients.py) decides
+so botocore's real retry handler (standard mode, 3 attempts in all: modelops/platform/aws_clients.py) decides
 what happens next; botocore's Stubber would bypass it.
 
 Covered elsewhere, not repeated here: S3 unreachable at cold start then recovery, a wrong hash
@@ -27,8 +27,8 @@ from devtools.lambda_local import cold_start as start_function
 from devtools.lambda_local import invoker, load_event
 from devtools.local_aws import create_monitoring_bucket
 from devtools.traffic import predict_event, rows_as_instances
-from modelops.aws_clients import CLIENT_CONFIG, client
-from modelops.monitor_run import MonitorUnavailable
+from modelops.platform.aws_clients import CLIENT_CONFIG, client
+from modelops.monitoring.run import MonitorUnavailable
 from tests.conftest import body
 
 # "total_max_attempts" counts the first try too.

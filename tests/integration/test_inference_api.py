@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from modelops.aws_clients import client
+from modelops.platform.aws_clients import client
 from devtools.lambda_local import load_event
 from tests.conftest import body
 

@@ -113,7 +113,7 @@ def test_a_bad_threshold_configuration_fails_loudly(stack, monkeypatch):
 
 
 def test_a_version_without_baseline_is_refused_with_its_reason(stack, monkeypatch):
-    from modelops.monitor_run import MonitorUnavailable
+    from modelops.monitoring.run import MonitorUnavailable
 
     monkeypatch.setenv("MODEL_VERSION", "20200101T000000Z-00000000")
     with pytest.raises(MonitorUnavailable) as failure:

@@ -36,7 +36,7 @@ def test_the_largest_allowed_body_fits_in_a_lambda_request_escaped(max_body):
 
 
 def test_the_function_and_the_template_default_to_the_same_limit():
-    from modelops.settings import DEFAULT_MAX_BODY_BYTES
+    from modelops.serving.settings import DEFAULT_MAX_BODY_BYTES
 
     assert cfn_yaml.load(str(TEMPLATE))["Parameters"]["MaxBodyBytes"]["Default"] == DEFAULT_MAX_BODY_BYTES
 

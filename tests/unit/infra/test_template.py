@@ -9,8 +9,8 @@ from typing import Any, Iterator
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from modelops import capture
-from modelops.monitor_settings import ENVIRONMENT_VARIABLES, METRIC_NAMES
+from modelops.capture import records as capture
+from modelops.monitoring.settings import ENVIRONMENT_VARIABLES, METRIC_NAMES
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 STACK_NAMESPACE = {"Fn::Sub": "${AWS::StackName}"}

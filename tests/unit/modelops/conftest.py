@@ -8,9 +8,9 @@ import pytest
 from sklearn.datasets import make_classification
 
 from devtools.traffic import rows_as_instances
-from modelops.baseline import Baseline
-from modelops.capture import prediction_records
-from modelops.prediction_ids import new_prediction_id
+from modelops.artifacts.baseline import Baseline
+from modelops.capture.records import prediction_records
+from modelops.platform.ids import new_prediction_id
 from training.baseline import build_baseline
 from training.pipeline import build_pipeline
 

@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelops.label_join import LabelJoin
-from modelops.monitor_settings import Thresholds
-from modelops.monitoring_report import build_report
-from modelops.report_summary import summary_markdown
-from modelops.window_profile import WindowAccumulator
+from modelops.monitoring.labels import LabelJoin
+from modelops.monitoring.settings import Thresholds
+from modelops.monitoring.report import build_report
+from modelops.monitoring.summary import summary_markdown
+from modelops.monitoring.window import WindowAccumulator
 from tests.fuzz.strategies import json_values
 from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
 

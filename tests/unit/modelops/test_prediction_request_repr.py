@@ -1,4 +1,4 @@
-from modelops.prediction_request import PredictRequest
+from modelops.api.predict_request import PredictRequest
 
 
 def test_the_repr_stays_short_however_large_the_batch():

@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 
-from modelops.baseline import prediction_matrix
+from modelops.artifacts.baseline import prediction_matrix
 from training.baseline import build_baseline, fit_calibration
 from training.pipeline import build_pipeline
 

@@ -4,7 +4,7 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 import training.explainer as explainer
-from modelops.explanations import LinearTerms
+from modelops.artifacts.explainer_spec import LinearTerms
 from training.explainer import build_explainer, linear_terms
 from training.pipeline import build_pipeline
 

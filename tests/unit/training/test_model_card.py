@@ -1,7 +1,7 @@
 """The model card says what the manifest says, and derives its limits from the version's figures."""
 from dataclasses import replace
 
-from modelops.feature_statistics import FeatureSummary
+from modelops.statistics.feature_summary import FeatureSummary
 from training.model_card import known_limits, render
 from training.model_selection import CandidateResult, Selection, choose
 from training.publish import build_manifest

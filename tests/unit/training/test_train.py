@@ -10,9 +10,9 @@ import pytest
 from sklearn.impute import SimpleImputer
 
 import training.train as train
-from modelops.integrity import sha256_hex
-from modelops.model_loader import load_verified_model
-from modelops.model_store import ModelStore
+from modelops.artifacts.integrity import sha256_hex
+from modelops.artifacts.loader import load_verified_model
+from training.registry import ModelRegistry
 from training.data import load_bundled
 from training.train import main, parse_args
 
@@ -23,7 +23,7 @@ GIVEN = ["--estimator", "logistic_regression"]
 
 def test_published_version_has_a_complete_manifest_and_the_hashed_artifact(bucket, published_model):
     manifest = published_model
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     artifact = store.read(manifest.name, manifest.version, "model.joblib")
     assert sha256_hex(artifact) == manifest.artifact.sha256
     assert len(artifact) == manifest.artifact.size_bytes
@@ -44,7 +44,7 @@ def test_published_version_has_a_complete_manifest_and_the_hashed_artifact(bucke
 def test_prints_the_deploy_command(bucket, capsys):
     assert main(["--bucket", bucket, "--name", "printed", *GIVEN]) == 0
     out = capsys.readouterr().out
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     manifest = store.read_manifest("printed", store.latest_version("printed"))
     # The linear model's ONNX conversion verifies: the command deploys ONNX Runtime, pinned to that file.
     assert manifest.onnx_verification["passed"] is True
@@ -56,7 +56,7 @@ def test_prints_the_deploy_command(bucket, capsys):
 def test_a_model_whose_onnx_does_not_verify_is_published_for_scikit_learn_only(bucket, capsys):
     assert main(["--bucket", bucket, "--name", "boosted", "--estimator", "hist_gradient_boosting"]) == 0
     out = capsys.readouterr().out
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     manifest = store.read_manifest("boosted", store.latest_version("boosted"))
     assert "onnx" not in manifest.files and manifest.onnx_verification["passed"] is False
     assert "published joblib-only, serve it with ModelRuntime=sklearn" in out
@@ -67,12 +67,12 @@ def test_a_model_whose_onnx_does_not_verify_is_published_for_scikit_learn_only(b
 def test_a_weak_model_is_refused_and_nothing_is_published(bucket, capsys):
     assert main(["--bucket", bucket, "--name", "weak", "--min-score", "0.99999", *GIVEN]) == 2
     assert "below the threshold" in capsys.readouterr().err
-    assert ModelStore(boto3.client("s3"), bucket).list_versions("weak") == []
+    assert ModelRegistry(boto3.client("s3"), bucket).list_versions("weak") == []
 
 
 def test_force_publishes_a_refused_model_and_records_why(bucket):
     assert main(["--bucket", bucket, "--name", "forced", "--min-score", "0.99999", "--force", *GIVEN]) == 0
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     gate = store.read_manifest("forced", store.latest_version("forced")).metrics["gate"]
     assert gate["passed"] is False and "below the threshold" in gate["reasons"][0]
 
@@ -83,7 +83,7 @@ def test_a_model_worse_than_the_published_one_is_refused(bucket, published_model
     assert code == 2
     err = capsys.readouterr().err
     assert f"worse than published version {published_model.version}" in err
-    assert ModelStore(boto3.client("s3"), bucket).latest_version(published_model.name) == published_model.version
+    assert ModelRegistry(boto3.client("s3"), bucket).latest_version(published_model.name) == published_model.version
 
 
 def test_trains_on_a_users_csv_and_reports_the_cleaning(bucket, tmp_path):
@@ -99,7 +99,7 @@ def test_trains_on_a_users_csv_and_reports_the_cleaning(bucket, tmp_path):
             writer.writerow(cells + [label if index % 100 != 1 else ""])  # some rows lack a target
         writer.writerow(table.rows[2] + [table.targets[2]])  # an exact duplicate
     assert main(["--bucket", bucket, "--data", str(path), "--target", "diagnosis", *GIVEN]) == 0
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     manifest = store.read_manifest("tumours", store.latest_version("tumours"))
     assert manifest.target == "diagnosis"
     assert manifest.cleaning["rows_read"] == 570
@@ -152,7 +152,7 @@ def auto_run(bucket):
         patch.setattr(train, "evaluate", spy_evaluate)
         patch.setattr(SimpleImputer, "transform", spy_transform)
         code = main(["--bucket", bucket, "--name", "auto-selected", "--search-iterations", "2", "--cv-folds", "3"])
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     manifest = store.read_manifest("auto-selected", store.latest_version("auto-selected"))
     return code, printed.getvalue(), manifest, seen
 
@@ -168,7 +168,7 @@ def test_auto_publishes_the_chosen_model_with_its_selection_table(bucket, auto_r
     assert "Model selection: roc_auc, 3-fold stratified CV on the 426 training rows" in printed
     for candidate in selection["candidates"]:
         assert candidate["verdict"] in printed
-    loaded = load_verified_model(ModelStore(boto3.client("s3"), bucket), manifest.name, manifest.version,
+    loaded = load_verified_model(ModelRegistry(boto3.client("s3"), bucket), manifest.name, manifest.version,
                                  manifest.artifact.sha256)
     chosen = next(c for c in selection["candidates"] if c["estimator"] == selection["chosen"])
     params = loaded.pipeline.named_steps["model"].get_params()
@@ -188,7 +188,7 @@ def test_the_model_card_is_published_hash_pinned_with_the_choice_and_the_metrics
     _, _, manifest, _ = auto_run
     record = manifest.files["model_card"]
     assert (record.file, record.format) == ("model_card.md", "markdown")
-    card = ModelStore(boto3.client("s3"), bucket).read(manifest.name, manifest.version, "model_card.md")
+    card = ModelRegistry(boto3.client("s3"), bucket).read(manifest.name, manifest.version, "model_card.md")
     assert sha256_hex(card) == record.sha256 and len(card) == record.size_bytes
     text = card.decode()
     assert f"# Model card: auto-selected {manifest.version}" in text
@@ -199,7 +199,7 @@ def test_the_model_card_is_published_hash_pinned_with_the_choice_and_the_metrics
 def test_a_named_estimator_skips_selection_and_the_card_says_so(bucket, capsys):
     assert main(["--bucket", bucket, "--name", "given", "--estimator", "hist_gradient_boosting"]) == 0
     assert "Model selection" not in capsys.readouterr().out
-    store = ModelStore(boto3.client("s3"), bucket)
+    store = ModelRegistry(boto3.client("s3"), bucket)
     manifest = store.read_manifest("given", store.latest_version("given"))
     assert manifest.training["selection"] is None
     assert manifest.training["estimator"] == "hist_gradient_boosting"
@@ -225,4 +225,4 @@ def test_more_folds_than_the_smallest_class_has_rows_is_refused(bucket, tmp_path
     path.write_text("x,y\n" + "".join(f"{i},{int(i % 5 == 0)}\n" for i in range(20)))  # 4 rows of class 1
     assert main(["--bucket", bucket, "--data", str(path), "--target", "y", "--cv-folds", "5"]) == 2
     assert "smallest class has 3 rows in the training split" in capsys.readouterr().err
-    assert ModelStore(boto3.client("s3"), bucket).list_versions("rare") == []
+    assert ModelRegistry(boto3.client("s3"), bucket).list_versions("rare") == []

@@ -1,0 +1,49 @@
+"""Ground truth sent back for earlier predictions: one {prediction_id, label} or {"labels": [...]}.
+Labels must be classes of the deployed model; prediction ids are joined by the monitor, which
+also counts labels that match no prediction."""
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+
+from modelops.api.shapes import wrap_single_item
+from modelops.platform.ids import PREDICTION_ID_PATTERN
+
+MAX_FEEDBACK_LABELS = 1000
+
+
+class GroundTruth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN)
+    label: StrictInt | StrictStr
+
+
+class FeedbackRequest(BaseModel):
+    """{"labels": [...]} of {prediction_id, label}; one may also be sent alone, without "labels"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[GroundTruth] = Field(min_length=1, max_length=MAX_FEEDBACK_LABELS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def single_label_is_a_list_of_one(cls, data: Any) -> Any:
+        return wrap_single_item(data, "labels")
+
+
+class UnknownLabels(ValueError):
+    def __init__(self, details: list[dict[str, str]]):
+        super().__init__("unknown labels")
+        self.details = details
+
+
+def check_labels(request: FeedbackRequest, classes: list[Any]) -> list[tuple[str, Any]]:
+    """(prediction_id, label) pairs, or UnknownLabels naming each label that is not a class."""
+    details = [
+        {"location": f"labels.{index}.label", "message": f"{item.label!r} is not one of the model's classes {classes}."}
+        for index, item in enumerate(request.labels)
+        if item.label not in classes or isinstance(item.label, bool)
+    ]
+    if details:
+        raise UnknownLabels(details)
+    return [(item.prediction_id, item.label) for item in request.labels]

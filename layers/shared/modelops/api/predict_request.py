@@ -1,0 +1,38 @@
+"""The shape of a prediction request, validated at the edge before the model runs.
+
+A request is one instance (an object of feature name to number) or {"instances": [...]}.
+A feature given as null, or left out, is a missing value: the model's own imputer fills it in,
+exactly as it did in training. NaN, Infinity, strings and booleans are refused.
+"""
+import os
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+
+from modelops.api.shapes import wrap_single_item
+from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
+
+MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE))
+
+FeatureValue = Optional[StrictFloat]
+Instance = dict[str, FeatureValue]
+
+
+class PredictRequest(BaseModel):
+    """{"instances": [...]}: up to the batch limit of objects of feature name to number or null (null or
+    absent: missing, imputed as in training). One instance may also be sent alone, without
+    "instances": it is read as a batch of one."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    instances: list[Instance] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+    @model_validator(mode="before")
+    @classmethod
+    def single_instance_is_a_batch_of_one(cls, data: Any) -> Any:
+        return wrap_single_item(data, "instances")
+
+    def __repr__(self) -> str:
+        # Powertools formats its route arguments into a debug message on every request, even with
+        # DEBUG off; pydantic's full repr of 100 instances cost about 1 ms of each request.
+        return f"PredictRequest(<{len(self.instances)} instances>)"

@@ -1,0 +1,59 @@
+"""The documents the API answers with, as pydantic models.
+
+They describe the successful responses in the OpenAPI contract (modelops/api/contract.py), and
+the contract tests validate every real response against them, so the document cannot drift from
+what the handler returns. They are not used to build responses: a response validation failure in
+Powertools would surface as a 422 "request does not match" and blame the caller.
+"""
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from modelops.artifacts.importance import GlobalImportance
+from modelops.artifacts.library_versions import LibraryVersions
+from modelops.artifacts.manifest import Label
+from modelops.platform.ids import PREDICTION_ID_PATTERN
+from modelops.serving.explanations import Explanation
+from modelops.statistics.feature_summary import FeatureSummary
+
+
+class ModelId(BaseModel):
+    name: str
+    version: str
+
+
+class Prediction(BaseModel):
+    prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
+    label: Label
+    probabilities: dict[str, float] = Field(description="Per class (classes as strings), summing to 1.")
+    explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
+
+
+class PredictResponse(BaseModel):
+    model: ModelId
+    predictions: list[Prediction] = Field(description="One per instance, in request order.")
+
+
+class FeedbackAccepted(BaseModel):
+    accepted: int = Field(description="Labels recorded.")
+
+
+class ExplanationMethod(BaseModel):
+    method: str
+    reason: str
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+    created_at: str
+    artifact_sha256: str
+    libraries: LibraryVersions
+    target: str
+    classes: list[Label]
+    metrics: dict[str, Any] = Field(description="Held-out metrics of the model and of the best constant classifier, "
+                                                "and the quality gate's verdict.")
+    features: list[FeatureSummary] = Field(description="In the order the model was trained on.")
+    explanation: ExplanationMethod | None = Field(description="How ?explain=true explains this version; null for "
+                                                             "versions published before explanations existed.")
+    importance: GlobalImportance | None = Field(description="Global feature importance, computed at training time.")

@@ -1,0 +1,30 @@
+"""The model's input schema at work: request instances (feature name -> value) to the feature
+matrix, in the column order the model was trained on. Serving and the monitor both go through
+here, so the monitor profiles exactly what the model was given."""
+from operator import itemgetter
+
+import numpy as np
+
+
+class UnknownFeatures(ValueError):
+    def __init__(self, details: list[dict[str, str]]):
+        super().__init__("unknown feature names")
+        self.details = details
+
+
+def instances_to_matrix(instances: list[dict[str, float | None]], feature_names: list[str]) -> np.ndarray:
+    """Rows in training column order; null or absent features become NaN for the imputer."""
+    known = set(feature_names)
+    if not all(map(known.issuperset, instances)):
+        raise UnknownFeatures([
+            {"location": f"instances.{index}.{name}", "message": "Unknown feature name."}
+            for index, instance in enumerate(instances)
+            for name in instance
+            if name not in known
+        ])
+    try:  # usually every feature is sent: one C-level lookup per row
+        rows = list(map(itemgetter(*feature_names), instances))
+    except KeyError:  # some left out: they are missing values, like null
+        rows = [list(map(instance.get, feature_names)) for instance in instances]
+    # One conversion for the whole batch (None becomes NaN), not one numpy store per value.
+    return np.array(rows, dtype=np.float64).reshape(len(instances), len(feature_names))

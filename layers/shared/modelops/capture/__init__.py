@@ -1,0 +1,1 @@
+"""Capture records: what serving writes for every prediction and label, and how the monitor reads them back."""

@@ -1,0 +1,1 @@
+"""One monitoring window: profile, label join, report, summary, store and the run that ties them."""

@@ -1,0 +1,123 @@
+"""Join ground-truth labels to the window's predictions by prediction id, and say how it went.
+
+The run reads labels first (from the window's start to now: labels arrive after their
+prediction), then streams the window's predictions, keeping only those that have a label. Memory
+grows with the number of labels, never with the number of predictions. The ledger says what
+matched and what did not, so "no model-quality figures" always comes with a reason.
+"""
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from modelops.capture.records import FEEDBACK, PREDICTION
+from modelops.capture.reader import parse_time
+from modelops.statistics.classification import classification_report
+from modelops.platform.ids import prediction_time
+
+
+class LabelDelay(BaseModel):
+    median_seconds: float
+    p90_seconds: float
+    max_seconds: float
+
+
+class Ledger(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    predictions: int  # valid predictions of this model version in the window
+    labelled: int  # of those, how many have a label
+    labelled_fraction: float | None
+    labels_for_window: int  # labels whose prediction id dates inside the window
+    labels_unmatched: int  # of those, no captured prediction has the id (sampled out, or a wrong id)
+    labels_other_windows: int  # labels read for predictions of other windows (or ids not made by us)
+    duplicate_labels: int  # an id labelled again: the latest label counts
+    unknown_class_labels: int  # a label that is not one of the model's classes
+    label_delay: LabelDelay | None  # label time minus prediction time, over matched labels
+
+
+class ModelQuality(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    status: Literal["ok", "insufficient_labels"]
+    min_labels: int
+    ledger: Ledger
+    metrics: dict[str, Any] | None  # classification_report of the matched labels
+    training_metrics: dict[str, Any]  # the same report on training's held-out rows
+
+
+class LabelJoin:
+    def __init__(self, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime):
+        self.classes = classes
+        self.class_index = {str(label): position for position, label in enumerate(classes)}
+        self.model = (model_name, model_version)
+        self.window = (start, end)
+        self._labels: dict[str, tuple[int, datetime]] = {}  # prediction id -> (class index, label time)
+        self._other_windows = 0
+        self._duplicates = 0
+        self._unknown_class = 0
+        self._truth: list[int] = []
+        self._probabilities: list[list[float]] = []
+        self._delays: list[float] = []
+
+    def add_feedback(self, record: dict[str, Any]) -> None:
+        if record.get("record_type") != FEEDBACK or (record.get("model_name"), record.get("model_version")) != self.model:
+            return
+        identifier, moment = record.get("prediction_id"), parse_time(record.get("time"))
+        if not isinstance(identifier, str) or moment is None:
+            return
+        predicted_at = prediction_time(identifier)
+        if predicted_at is None or not self.window[0] <= predicted_at < self.window[1]:
+            self._other_windows += 1
+            return
+        position = self.class_index.get(str(record.get("label")))
+        if position is None:
+            self._unknown_class += 1
+            return
+        if identifier in self._labels:
+            self._duplicates += 1
+            if moment < self._labels[identifier][1]:
+                return
+        self._labels[identifier] = (position, moment)
+
+    def add_prediction(self, record: dict[str, Any]) -> None:
+        identifier = record.get("prediction_id")
+        if record.get("record_type") != PREDICTION or not isinstance(identifier, str):  # a list is not even hashable
+            return
+        label = self._labels.get(identifier)
+        if label is None:
+            return
+        try:
+            probabilities = [float(record["output"]["probabilities"][str(c)]) for c in self.classes]
+            predicted_at = parse_time(record["time"])
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range
+            return  # the window profile counts the record as invalid
+        if predicted_at is None or not all(0 <= p <= 1 for p in probabilities):  # also refuses NaN
+            return
+        del self._labels[record["prediction_id"]]  # matched once; a duplicate prediction line is not a second label
+        self._truth.append(label[0])
+        self._probabilities.append(probabilities)
+        self._delays.append(max(0.0, (label[1] - predicted_at).total_seconds()))
+
+    def finish(self, predictions: int, min_labels: int, training_metrics: dict[str, Any]) -> ModelQuality:
+        matched = len(self._truth)
+        delays = np.asarray(self._delays)
+        ledger = Ledger(
+            predictions=predictions,
+            labelled=matched,
+            labelled_fraction=matched / predictions if predictions else None,
+            labels_for_window=matched + len(self._labels),
+            labels_unmatched=len(self._labels),
+            labels_other_windows=self._other_windows,
+            duplicate_labels=self._duplicates,
+            unknown_class_labels=self._unknown_class,
+            label_delay=LabelDelay(median_seconds=float(np.median(delays)), p90_seconds=float(np.quantile(delays, 0.9)),
+                                   max_seconds=float(delays.max())) if matched else None,
+        )
+        metrics = None
+        if matched >= min_labels:
+            truth = np.array(self.classes, dtype=object)[np.asarray(self._truth)]
+            metrics = classification_report(truth, np.asarray(self._probabilities), self.classes)
+        return ModelQuality(status="ok" if metrics else "insufficient_labels", min_labels=min_labels, ledger=ledger,
+                            metrics=metrics, training_metrics=training_metrics)

@@ -1,0 +1,189 @@
+"""From a window's profile, the baseline and the label join to one report: checks, violations,
+the metrics CloudWatch gets, and a short Markdown summary for people.
+
+Report format (schema_version 1) is the pydantic model `Report`; README "Reading the
+monitoring report" walks through it.
+"""
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from modelops.artifacts.baseline import Baseline
+from modelops.statistics.drift import DatasetDrift, compare_dataset
+from modelops.monitoring.labels import ModelQuality
+from modelops.monitoring.settings import Thresholds
+from modelops.monitoring.window import Volume, WindowProfile
+
+DATA_QUALITY_CHECKS = ("invalid_records", "unreadable_capture", "volume", "missing_values", "out_of_range")
+MODEL_QUALITY_CHECKS = ("accuracy", "estimated_accuracy")
+
+
+class Violation(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    check: str  # one of DATA_QUALITY_CHECKS, MODEL_QUALITY_CHECKS, feature_drift, dataset_drift, prediction_drift
+    feature: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    description: str
+
+
+class FeatureQuality(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    count: int  # values (finite or missing) in the window
+    missing_rate_baseline: float | None
+    missing_rate: float | None
+    share_out_of_range: float | None  # outside the training range [min, max]
+    non_finite_rate: float | None  # +/-inf: counted apart, never a value
+
+
+class EstimatedQuality(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    method: str = "cbpe"
+    status: Literal["ok", "insufficient_data"]
+    estimated_accuracy: float | None
+    reference_accuracy: float
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    schema_version: int = 1
+    model_name: str
+    model_version: str
+    generated_at: datetime
+    window_start: datetime
+    window_end: datetime
+    status: Literal["ok", "alert"]
+    violations: list[Violation]
+    volume: Volume
+    data_quality: dict[str, FeatureQuality]
+    feature_drift: DatasetDrift
+    prediction_drift: DatasetDrift
+    estimated_quality: EstimatedQuality
+    model_quality: ModelQuality
+    thresholds: Thresholds
+
+    def metrics(self) -> dict[str, float]:
+        """What CloudWatch gets (names in monitor_settings.METRIC_NAMES); a figure that does not
+        exist this window (no labels, no values) is left out rather than sent as 0."""
+        checks = [violation.check for violation in self.violations]
+        psis = [column.psi for column in self.feature_drift.columns.values() if column.psi is not None]
+        values: dict[str, float | None] = {
+            "Records": self.volume.records,
+            "InvalidRecords": self.volume.invalid + self.volume.malformed_lines,
+            "DataQualityViolations": sum(check in DATA_QUALITY_CHECKS for check in checks),
+            "DriftedFeatures": len(self.feature_drift.drifted_columns),
+            "WorstPsi": max(psis) if psis else None,
+            "PredictionDrift": 1 if self.prediction_drift.drifted_columns else 0,
+            "Accuracy": self.model_quality.metrics["accuracy"] if self.model_quality.metrics else None,
+            "EstimatedAccuracy": self.estimated_quality.estimated_accuracy,
+            "LabelledFraction": self.model_quality.ledger.labelled_fraction,
+            "ModelQualityViolations": sum(check in MODEL_QUALITY_CHECKS for check in checks),
+            "Violations": len(checks),
+        }
+        return {name: float(value) for name, value in values.items() if value is not None}
+
+
+def _drift(reference: Any, current: Any, thresholds: Thresholds) -> DatasetDrift:
+    return compare_dataset(reference, current, min_count=thresholds.min_count, psi_threshold=thresholds.psi,
+                           js_threshold=thresholds.js_distance, alpha=thresholds.alpha,
+                           dataset_share=thresholds.dataset_drift_share)
+
+
+def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresholds) -> tuple[dict[str, FeatureQuality], list[Violation]]:
+    volume, violations = window.volume, []
+    if volume.records and volume.invalid / volume.records > thresholds.max_invalid_share:
+        share = volume.invalid / volume.records
+        violations.append(Violation(check="invalid_records", value=share, threshold=thresholds.max_invalid_share,
+                                    description=f"{volume.invalid} of {volume.records} capture records fail the schema "
+                                                f"({volume.invalid_reasons})."))
+    if volume.unreadable_objects:
+        violations.append(Violation(check="unreadable_capture", value=volume.unreadable_objects, threshold=0,
+                                    description=f"{volume.unreadable_objects} capture object(s) could not be read."))
+    if volume.predictions < thresholds.min_records:
+        violations.append(Violation(check="volume", value=volume.predictions, threshold=thresholds.min_records,
+                                    description=f"{volume.predictions} predictions in the window; at least "
+                                                f"{thresholds.min_records} expected."))
+    features = {}
+    for name, current in window.features.columns.items():
+        reference = baseline.features.columns[name]
+        quality = FeatureQuality(
+            count=current.count + current.missing,
+            missing_rate_baseline=reference.missing / reference.total if reference.total else None,
+            missing_rate=current.missing / current.total if current.total else None,
+            share_out_of_range=(current.underflow + current.overflow) / current.count if current.count else None,
+            non_finite_rate=current.non_finite / current.total if current.total else None,
+        )
+        features[name] = quality
+        if quality.count < thresholds.min_count:
+            continue  # too few values to call a rate a change
+        increase = (quality.missing_rate or 0.0) - (quality.missing_rate_baseline or 0.0)
+        if increase > thresholds.max_missing_increase:
+            violations.append(Violation(check="missing_values", feature=name, value=quality.missing_rate,
+                                        threshold=thresholds.max_missing_increase,
+                                        description=f"{name}: {quality.missing_rate:.1%} missing, baseline "
+                                                    f"{quality.missing_rate_baseline or 0.0:.1%}."))
+        if quality.share_out_of_range is not None and quality.share_out_of_range > thresholds.max_out_of_range_share:
+            violations.append(Violation(check="out_of_range", feature=name, value=quality.share_out_of_range,
+                                        threshold=thresholds.max_out_of_range_share,
+                                        description=f"{name}: {quality.share_out_of_range:.1%} of values outside "
+                                                    f"the training range [{reference.min}, {reference.max}]."))
+    return features, violations
+
+
+def _drift_violations(feature_drift: DatasetDrift, prediction_drift: DatasetDrift, thresholds: Thresholds) -> list[Violation]:
+    violations = [
+        Violation(check="feature_drift", feature=name, value=feature_drift.columns[name].psi, threshold=thresholds.psi,
+                  description=f"{name} drifted: PSI {feature_drift.columns[name].psi:.3f}, JS distance "
+                              f"{feature_drift.columns[name].js_distance:.3f}, p {feature_drift.columns[name].p_value:.2g}.")
+        for name in feature_drift.drifted_columns
+    ]
+    if feature_drift.verdict == "drift":
+        violations.append(Violation(check="dataset_drift", value=feature_drift.drifted_share,
+                                    threshold=thresholds.dataset_drift_share,
+                                    description=f"{len(feature_drift.drifted_columns)} features drifted "
+                                                f"({feature_drift.drifted_share:.0%} of those with enough data)."))
+    violations += [
+        Violation(check="prediction_drift", feature=name, value=prediction_drift.columns[name].psi,
+                  threshold=thresholds.psi, description=f"Predicted {name} drifted: PSI {prediction_drift.columns[name].psi:.3f}.")
+        for name in prediction_drift.drifted_columns
+    ]
+    return violations
+
+
+def _quality_violations(estimated: EstimatedQuality, quality: ModelQuality, thresholds: Thresholds) -> list[Violation]:
+    violations = []
+    trained = quality.training_metrics.get("accuracy")
+    if quality.metrics and trained is not None and quality.metrics["accuracy"] < trained - thresholds.max_accuracy_drop:
+        violations.append(Violation(check="accuracy", value=quality.metrics["accuracy"], threshold=trained - thresholds.max_accuracy_drop,
+                                    description=f"Accuracy {quality.metrics['accuracy']:.3f} on {quality.ledger.labelled} labels; "
+                                                f"training {trained:.3f}."))
+    floor = estimated.reference_accuracy - thresholds.max_estimated_accuracy_drop
+    if estimated.status == "ok" and estimated.estimated_accuracy is not None and estimated.estimated_accuracy < floor:
+        violations.append(Violation(check="estimated_accuracy", value=estimated.estimated_accuracy, threshold=floor,
+                                    description=f"Estimated accuracy {estimated.estimated_accuracy:.3f} (no labels needed); "
+                                                f"training {estimated.reference_accuracy:.3f}."))
+    return violations
+
+
+def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQuality, thresholds: Thresholds,
+                 generated_at: datetime) -> Report:
+    data_quality, violations = _data_quality(window, baseline, thresholds)
+    feature_drift = _drift(baseline.features, window.features, thresholds)
+    prediction_drift = _drift(baseline.predictions, window.predictions, thresholds)
+    estimated = EstimatedQuality(
+        status="ok" if window.predictions.rows >= thresholds.min_count else "insufficient_data",
+        estimated_accuracy=window.estimated_accuracy, reference_accuracy=baseline.reference_accuracy,
+    )
+    violations += _drift_violations(feature_drift, prediction_drift, thresholds)
+    violations += _quality_violations(estimated, quality, thresholds)
+    return Report(
+        model_name=window.model_name, model_version=window.model_version, generated_at=generated_at,
+        window_start=window.start, window_end=window.end, status="alert" if violations else "ok",
+        violations=violations, volume=window.volume, data_quality=data_quality, feature_drift=feature_drift,
+        prediction_drift=prediction_drift, estimated_quality=estimated, model_quality=quality, thresholds=thresholds,
+    )

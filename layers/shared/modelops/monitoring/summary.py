@@ -1,0 +1,66 @@
+"""The monitoring report as a short Markdown page for people (summary.md beside report.json)."""
+from modelops.monitoring.report import Report
+
+TOP_FEATURES = 10
+
+
+def _figure(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def summary_markdown(report: Report) -> str:
+    volume, ledger = report.volume, report.model_quality.ledger
+    estimated, quality = report.estimated_quality, report.model_quality
+    status = "ALERT" if report.status == "alert" else "OK"
+    lines = [
+        f"# Model monitor: {report.model_name} {report.model_version}: {status}",
+        "",
+        f"Window {report.window_start.isoformat()} to {report.window_end.isoformat()} "
+        f"(generated {report.generated_at.isoformat(timespec='seconds')}).",
+        "",
+        f"- Records: {volume.records} ({volume.predictions} predictions, {volume.feedback} labels, "
+        f"{volume.other_model} for other versions, {volume.invalid} invalid, {volume.malformed_lines} malformed lines)",
+        f"- Feature drift: {len(report.feature_drift.drifted_columns)} of {len(report.feature_drift.columns)} features "
+        f"drifted ({', '.join(report.feature_drift.drifted_columns) or 'none'}); dataset verdict "
+        f"{report.feature_drift.verdict} (drift from {report.thresholds.dataset_drift_share:.0%} of features)",
+        f"- Prediction drift: {report.prediction_drift.verdict}; drifted: "
+        f"{', '.join(report.prediction_drift.drifted_columns) or 'none'}",
+        f"- Estimated accuracy (no labels): {_figure(estimated.estimated_accuracy)} vs training "
+        f"{_figure(estimated.reference_accuracy)} ({estimated.status})",
+        f"- Labels: {ledger.labelled} of {ledger.predictions} predictions ({_percent(ledger.labelled_fraction)}); "
+        f"{ledger.labels_unmatched} matched no prediction; {ledger.labels_other_windows} for other windows",
+    ]
+    if quality.metrics:
+        trained = quality.training_metrics
+        lines.append("- Model quality on labels: " + ", ".join(
+            f"{name} {_figure(quality.metrics[name])} (training {_figure(trained.get(name))})"
+            for name in ("accuracy", "precision", "recall", "f1", "roc_auc")))
+    else:
+        lines.append(f"- Model quality: not computed, {ledger.labelled} labels matched; {quality.min_labels} needed")
+    lines += ["", "## Violations", ""]
+    lines += [f"- **{v.check}**: {v.description}" for v in report.violations] or ["None."]
+    ranked = sorted(report.feature_drift.columns.items(), key=lambda item: -(item[1].psi or 0.0))[:TOP_FEATURES]
+    lines += ["", f"## Features by PSI (top {TOP_FEATURES})", "",
+              "| feature | verdict | PSI | JS distance | KS p | missing | out of range |", "|---|---|---|---|---|---|---|"]
+    for name, drift in ranked:
+        data = report.data_quality.get(name)
+        lines.append(f"| {name} | {drift.verdict} | {_figure(drift.psi)} | {_figure(drift.js_distance)} | "
+                     f"{_figure(drift.ks_p_value, 4)} | {_percent(data.missing_rate if data else None)} | "
+                     f"{_percent(data.share_out_of_range if data else None)} |")
+    return "\n".join(lines) + "\n"
+
+
+def alert_subject(report: Report) -> str:
+    """SNS subjects are at most 100 characters."""
+    checks = sorted({violation.check for violation in report.violations})
+    subject = f"Model monitor ALERT {report.model_name}: {', '.join(checks)}"
+    return subject if len(subject) <= 100 else subject[:97] + "..."
+
+
+def alert_message(report: Report, bucket: str, keys: list[str]) -> str:
+    where = "\n".join(f"s3://{bucket}/{key}" for key in keys)
+    return f"{summary_markdown(report)}\nFull report and profile:\n{where}\n"

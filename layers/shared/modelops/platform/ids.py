@@ -1,0 +1,42 @@
+"""Prediction ids that carry their own time (UUID version 7, as 32 hex digits).
+
+The first 48 bits are the Unix time in milliseconds. When a label arrives at POST /feedback, the
+monitor knows from the id alone which window its prediction belongs to (and so how late the
+label is) without any lookup on the request path.
+"""
+import secrets
+import time
+from datetime import datetime, timezone
+
+# What an id looks like on the wire (the API's request and response models use it).
+PREDICTION_ID_PATTERN = r"^[0-9a-f]{32}$"
+_VERSION = 0x7 << 76
+_VARIANT = 0x2 << 62
+
+
+def new_prediction_id(now_ms: int | None = None) -> str:
+    return new_prediction_ids(1, now_ms)[0]
+
+
+def new_prediction_ids(count: int, now_ms: int | None = None) -> list[str]:
+    """`count` ids of one moment: one clock read and one draw of randomness for a whole batch."""
+    millis = (int(time.time() * 1000) if now_ms is None else now_ms) & (2**48 - 1)
+    randomness = secrets.token_bytes(10 * count)
+    ids = []
+    for start in range(0, 10 * count, 10):
+        value = millis << 80 | int.from_bytes(randomness[start:start + 10])
+        value = value & ~(0xF << 76) | _VERSION
+        value = value & ~(0x3 << 62) | _VARIANT
+        ids.append(f"{value:032x}")
+    return ids
+
+
+def prediction_time(prediction_id: str) -> datetime | None:
+    """When the prediction was made; None for an id this module did not make."""
+    if len(prediction_id) != 32 or prediction_id[12] != "7":
+        return None
+    try:
+        millis = int(prediction_id[:12], 16)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)

@@ -1,0 +1,1 @@
+"""Scoring a loaded model: settings, the model holder, predictions and explanations."""

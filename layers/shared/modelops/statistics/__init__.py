@@ -1,0 +1,1 @@
+"""Numbers computed the same way at training and in monitoring: mergeable profiles, drift tests, classification metrics, feature summaries."""

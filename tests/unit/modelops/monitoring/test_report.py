@@ -1,0 +1,163 @@
+"""Checks, verdicts and metrics of a report, on synthetic windows with known shifts."""
+import math
+
+import numpy as np
+import pytest
+
+from modelops.artifacts.baseline import PREDICTION_COLUMNS, prediction_matrix
+from modelops.statistics.profile import profile_matrix
+from modelops.monitoring.labels import LabelJoin
+from modelops.monitoring.settings import METRIC_NAMES, Thresholds
+from modelops.monitoring.report import build_report
+from modelops.monitoring.window import Volume, WindowProfile
+from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
+
+THRESHOLDS = Thresholds()
+
+
+def window_of(synthetic, matrix, invalid=0):
+    """A window's profile straight from a feature matrix (what WindowAccumulator computes)."""
+    baseline, matrix = synthetic.baseline, np.asarray(matrix, dtype=float)
+    edges = {name: column.edges for name, column in baseline.features.columns.items()}
+    # Serving refuses +/-inf, so the model only ever saw such a row with the value missing.
+    served = np.where(np.isinf(matrix), np.nan, matrix)
+    outputs = prediction_matrix(synthetic.pipeline.predict_proba(served)) if len(matrix) else np.empty((0, 2))
+    output_edges = {name: column.edges for name, column in baseline.predictions.columns.items()}
+    return WindowProfile(
+        model_name=MODEL[0], model_version=MODEL[1], start=WINDOW_START, end=WINDOW_END,
+        volume=Volume(records=len(matrix) + invalid, predictions=len(matrix), invalid=invalid,
+                      invalid_reasons={"inputs": invalid} if invalid else {}),
+        features=profile_matrix(matrix, synthetic.names, edges),
+        predictions=profile_matrix(outputs, list(PREDICTION_COLUMNS), output_edges),
+        expected_correct=float(baseline.calibration.expected_correct(outputs[:, 1]).sum()),
+    )
+
+
+def report_for(synthetic, matrix, quality=None, thresholds=THRESHOLDS, invalid=0):
+    window = window_of(synthetic, matrix, invalid)
+    quality = quality or LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(len(matrix), thresholds.min_labels, {"accuracy": 0.8})
+    return build_report(window, synthetic.baseline, quality, thresholds, WINDOW_END)
+
+
+def checks(report):
+    return sorted((v.check, v.feature) for v in report.violations)
+
+
+def test_in_distribution_data_raises_nothing(synthetic):
+    report = report_for(synthetic, synthetic.fresh[:2000])
+    assert report.status == "ok" and report.violations == []
+    assert report.feature_drift.verdict == "ok" and report.prediction_drift.verdict == "ok"
+    assert report.estimated_quality.status == "ok"
+    assert abs(report.estimated_quality.estimated_accuracy - report.estimated_quality.reference_accuracy) < 0.03
+
+
+def test_a_shifted_feature_is_flagged_and_the_others_are_not(synthetic):
+    rows = synthetic.fresh[:2000].copy()
+    rows[:, 3] += 0.5 * rows[:, 3].std()
+    report = report_for(synthetic, rows)
+    assert report.feature_drift.drifted_columns == ["f3"]
+    assert ("feature_drift", "f3") in checks(report) and report.status == "alert"
+    assert report.feature_drift.verdict == "ok"  # one feature of five is below the dataset share
+
+
+def test_no_false_alarm_at_large_n(synthetic):
+    # 60,000 rows resampled from the training distribution: every p-value shrinks with n, the
+    # effect-size gate keeps this a non-event.
+    rng = np.random.default_rng(5)
+    rows = synthetic.fresh[rng.integers(0, len(synthetic.fresh), 60000)]
+    report = report_for(synthetic, rows)
+    assert report.feature_drift.drifted_columns == [] and report.prediction_drift.drifted_columns == []
+    assert report.violations == []
+
+
+def test_a_shift_that_moves_predictions_is_prediction_drift_and_lowers_the_estimate(synthetic):
+    confidence = synthetic.pipeline.predict_proba(synthetic.fresh).max(axis=1)
+    near_boundary = synthetic.fresh[confidence < 0.7][:1500]
+    report = report_for(synthetic, near_boundary)
+    assert "confidence" in report.prediction_drift.drifted_columns
+    assert ("estimated_accuracy", None) in checks(report)
+    assert report.estimated_quality.estimated_accuracy < report.estimated_quality.reference_accuracy - 0.1
+
+
+def test_an_empty_window_has_verdicts_not_crashes(synthetic):
+    report = report_for(synthetic, np.empty((0, 5)))
+    assert report.status == "ok" and report.feature_drift.verdict == "insufficient_data"
+    assert report.estimated_quality.status == "insufficient_data" and report.estimated_quality.estimated_accuracy is None
+    assert report.model_quality.status == "insufficient_labels"
+    assert {"Records", "DriftedFeatures", "Violations"} <= set(report.metrics())
+    assert "EstimatedAccuracy" not in report.metrics() and "Accuracy" not in report.metrics()
+    volume = report_for(synthetic, np.empty((0, 5)), thresholds=Thresholds(min_records=10))
+    assert checks(volume) == [("volume", None)]
+
+
+def test_few_values_give_insufficient_data_not_drift(synthetic):
+    rows = synthetic.fresh[:50].copy()
+    rows[:, 0] += 10  # an enormous shift, but 50 values are below min_count
+    report = report_for(synthetic, rows)
+    assert report.feature_drift.columns["f0"].verdict == "insufficient_data" and report.violations == []
+
+
+def test_missing_values_out_of_range_and_infinities_are_data_quality(synthetic):
+    rows = synthetic.fresh[:1000].copy()
+    rows[:300, 1] = np.nan
+    rows[:200, 2] = rows[:, 2].max() + 100
+    rows[:10, 4] = np.inf
+    report = report_for(synthetic, rows)
+    assert ("missing_values", "f1") in checks(report) and ("out_of_range", "f2") in checks(report)
+    assert report.data_quality["f1"].missing_rate == pytest.approx(0.3)
+    assert report.data_quality["f2"].share_out_of_range == pytest.approx(0.2)
+    assert report.data_quality["f4"].non_finite_rate == pytest.approx(0.01)
+    assert report.metrics()["DataQualityViolations"] >= 2
+
+
+def test_invalid_records_above_the_share_are_a_violation(synthetic):
+    report = report_for(synthetic, synthetic.fresh[:500], invalid=20)
+    assert ("invalid_records", None) in checks(report)
+    assert report.metrics()["InvalidRecords"] == 20
+
+
+def test_a_constant_training_column_has_a_defined_outcome(synthetic):
+    reference = synthetic.baseline
+    constant = profile_matrix(np.full((reference.features.rows, 1), 3.0), ["f0"], {"f0": [3.0]}).columns["f0"]
+    features = reference.features.model_copy(update={"columns": {**reference.features.columns, "f0": constant}})
+    baseline = reference.model_copy(update={"features": features})
+    rows = synthetic.fresh[:1000]
+    edges = {name: column.edges for name, column in features.columns.items()}
+    window = window_of(synthetic, rows).model_copy(update={"features": profile_matrix(rows, synthetic.names, edges)})
+    quality = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(1000, 30, {})
+    report = build_report(window, baseline, quality, THRESHOLDS, WINDOW_END)
+    column = report.feature_drift.columns["f0"]
+    assert column.verdict == "drift" and all(math.isfinite(v) for v in (column.psi, column.js_distance))
+    assert ("out_of_range", "f0") in checks(report) and report.data_quality["f0"].share_out_of_range == 1.0
+
+
+def test_accuracy_below_training_is_a_model_quality_violation(synthetic):
+    rows, truth = synthetic.fresh[:400], synthetic.fresh_labels[:400]
+    records = synthetic.records(rows, spacing_ms=1000)
+    join = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END)
+    for record, label in zip(records, 1 - truth):  # labels flipped: the world changed its mind
+        join.add_feedback({**record, "record_type": "feedback", "label": int(label)})
+    for record in records:
+        join.add_prediction(record)
+    quality = join.finish(400, 30, {"accuracy": 0.8})
+    report = report_for(synthetic, rows, quality=quality)
+    assert ("accuracy", None) in checks(report) and report.metrics()["ModelQualityViolations"] == 1
+    assert report.metrics()["Accuracy"] == pytest.approx(quality.metrics["accuracy"])
+    assert quality.metrics["accuracy"] < 0.5
+    assert report.metrics()["LabelledFraction"] == 1.0
+
+
+def test_metrics_are_finite_and_named_as_the_template_expects(synthetic):
+    rows = synthetic.fresh[:2000].copy()
+    rows[:, 0] *= 3
+    metrics = report_for(synthetic, rows).metrics()
+    assert set(metrics) <= set(METRIC_NAMES) and all(math.isfinite(v) for v in metrics.values())
+    assert metrics["DriftedFeatures"] >= 1 and metrics["WorstPsi"] > THRESHOLDS.psi
+
+
+def test_the_report_is_json_with_every_section(synthetic):
+    report = report_for(synthetic, synthetic.fresh[:300])
+    data = report.model_dump(mode="json")
+    assert {"violations", "volume", "data_quality", "feature_drift", "prediction_drift", "estimated_quality",
+            "model_quality", "thresholds", "window_start", "window_end", "status"} <= set(data)
+    assert type(report).model_validate_json(report.model_dump_json()) == report

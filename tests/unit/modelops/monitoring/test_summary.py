@@ -1,0 +1,44 @@
+import numpy as np
+
+from modelops.monitoring.labels import LabelJoin
+from modelops.monitoring.settings import Thresholds
+from modelops.monitoring.report import build_report
+from modelops.monitoring.summary import alert_message, alert_subject, summary_markdown
+from modelops.monitoring.window import WindowAccumulator
+from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
+
+
+def report_for(synthetic, rows):
+    window = WindowAccumulator(synthetic.baseline, *MODEL, WINDOW_START, WINDOW_END)
+    for record in synthetic.records(rows):
+        window.add(record)
+    profile = window.finish()
+    quality = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(len(rows), 30, {"accuracy": 0.8})
+    return build_report(profile, synthetic.baseline, quality, Thresholds(), WINDOW_END)
+
+
+def test_summary_names_status_window_drifted_features_and_why_no_quality(synthetic):
+    rows = synthetic.fresh[:1000].copy()
+    rows[:, 2] += 2.0
+    text = summary_markdown(report_for(synthetic, rows))
+    lines = text.splitlines()
+    assert lines[0] == f"# Model monitor: {MODEL[0]} {MODEL[1]}: ALERT"
+    assert "Window 2026-11-30T10:00:00+00:00 to 2026-11-30T11:00:00+00:00" in text
+    assert "- **feature_drift**: f2 drifted" in text
+    assert "Model quality: not computed, 0 labels matched; 30 needed" in text
+    table = [line for line in lines if line.startswith("| f") and not line.startswith("| feature")]
+    assert table[0].startswith("| f2 | drift |") and len(table) == 5
+
+
+def test_a_clean_window_says_none_and_the_alert_subject_fits_sns(synthetic):
+    clean = report_for(synthetic, synthetic.fresh[:500])
+    assert "## Violations\n\nNone." in summary_markdown(clean)
+    rows = synthetic.fresh[:1000].copy()
+    rows[:, :] *= 3
+    rows[:300, 0] = np.nan
+    alert = report_for(synthetic, rows)
+    subject = alert_subject(alert)
+    assert subject.startswith(f"Model monitor ALERT {MODEL[0]}: ") and len(subject) <= 100
+    assert "dataset_drift" in subject or subject.endswith("...")
+    message = alert_message(alert, "bucket", ["reports/x.json"])
+    assert message.startswith(summary_markdown(alert)) and "s3://bucket/reports/x.json" in message

@@ -1,0 +1,272 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from modelops.statistics.profile import (
+    ColumnProfile,
+    DatasetProfile,
+    fit_bin_edges,
+    merge,
+    profile_column,
+    profile_matrix,
+)
+from modelops.statistics.drift import (
+    ColumnDrift,
+    DatasetDrift,
+    benjamini_hochberg,
+    binned_ks,
+    compare_column,
+    compare_dataset,
+    jensen_shannon_distance,
+    psi,
+)
+
+THRESHOLDS = {"min_count": 500, "psi_threshold": 0.1, "js_threshold": 0.1, "alpha": 0.05}
+CHUNK = 100_000
+
+
+def assert_json_safe(result: ColumnDrift | DatasetDrift) -> None:
+    text = result.model_dump_json()
+    assert "NaN" not in text and "Infinity" not in text
+    def walk(value: object) -> None:  # pydantic writes NaN as null: check the numbers too
+        if isinstance(value, float):
+            assert math.isfinite(value)
+        elif isinstance(value, (dict, list)):
+            for item in value.values() if isinstance(value, dict) else value:
+                walk(item)
+    walk(json.loads(text))
+
+
+def compare(reference: ColumnProfile, current: ColumnProfile, **overrides: float) -> ColumnDrift:
+    result = compare_column(reference, current, **{**THRESHOLDS, **overrides})
+    assert_json_safe(result)
+    return result
+
+
+def profile_in_chunks(
+    seed: int, rows: int, shifts: list[float], edges_by_name: dict[str, list[float]]
+) -> DatasetProfile:
+    """Standard-normal features shifted by `shifts`, generated and profiled 100k rows at a time."""
+    rng, names, total = np.random.default_rng(seed), list(edges_by_name), None
+    for _ in range(rows // CHUNK):
+        chunk = profile_matrix(rng.normal(size=(CHUNK, len(shifts))) + shifts, names, edges_by_name)
+        total = chunk if total is None else total.merge(chunk)
+    assert total is not None
+    return total
+
+
+# --- PSI, Jensen-Shannon, KS, BH on count vectors ----------------------------------------------
+
+def test_identical_histograms_show_no_difference():
+    counts = [3, 0, 10, 25, 7, 0, 2]
+    assert psi(counts, counts) == 0.0
+    assert jensen_shannon_distance(counts, counts) == 0.0
+    assert binned_ks(counts[:-1], counts[:-1]) == (0.0, 1.0)
+
+
+def test_psi_by_hand_and_finite_with_empty_bins():
+    # (0.25 - 0.5) ln(0.5) + (0.75 - 0.5) ln(1.5)
+    assert psi([50, 50], [25, 75]) == pytest.approx(0.25 * math.log(2) + 0.25 * math.log(1.5))
+    disjoint = psi([10, 0, 5, 0], [0, 7, 0, 3])
+    assert math.isfinite(disjoint) and disjoint > 1.0
+    rng = np.random.default_rng(10)
+    for _ in range(200):  # sparse random histograms: renormalising keeps PSI finite and >= 0
+        reference, current = rng.poisson(0.7, (2, 8))
+        reference[0] += 1
+        current[1] += 1
+        value = psi(reference, current)
+        assert math.isfinite(value) and value >= 0.0
+
+
+def test_psi_rejects_empty_or_mismatched_histograms():
+    for reference, current in [([0, 0], [1, 2]), ([1, 2], [1, 2, 3]), ([-1, 2], [1, 2])]:
+        with pytest.raises(ValueError):
+            psi(reference, current)
+    with pytest.raises(ValueError):
+        psi([1, 2], [1, 2], epsilon=0.0)
+
+
+def test_jensen_shannon_distance_is_scipys_and_bounded():
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        reference, current = rng.poisson(2.0, (2, 9)) + [[1], [0]]
+        current[0] += 1
+        value = jensen_shannon_distance(reference, current)
+        assert 0.0 <= value <= 1.0
+        assert value == pytest.approx(jensenshannon(reference, current, base=2), abs=1e-12)
+    assert jensen_shannon_distance([5, 0], [0, 5]) == 1.0  # disjoint supports, no log(0)
+
+
+def test_binned_ks_matches_scipy_when_bins_hold_single_values():
+    rng = np.random.default_rng(7)
+    reference, current = rng.poisson(4.0, 800).astype(float), rng.poisson(4.4, 600).astype(float)
+    # One bin per integer: the binned CDFs are the empirical CDFs at every data point.
+    edges = [float(value) for value in range(int(reference.max()) + 1)]
+    statistic, p_value = binned_ks(profile_column(reference, edges).value_counts,
+                                   profile_column(current, edges).value_counts)
+    exact = stats.ks_2samp(reference, current, method="asymp")
+    assert statistic == pytest.approx(exact.statistic, abs=1e-12)
+    effective = 800 * 600 / 1400
+    stephens = (math.sqrt(effective) + 0.12 + 0.11 / math.sqrt(effective)) * statistic
+    assert p_value == pytest.approx(stats.kstwobign.sf(stephens), rel=1e-9)  # the series itself
+    assert 0.05 < p_value < 0.5 and p_value == pytest.approx(exact.pvalue, abs=0.005)  # vs kstwo(n=round(ne))
+
+
+def test_binned_ks_p_value_is_clamped_to_a_probability():
+    statistic, p_value = binned_ks([100, 0], [0, 100])
+    assert statistic == 1.0 and 0.0 <= p_value < 1e-20
+    statistic, p_value = binned_ks([10, 10], [11, 10])  # lambda ~ 0.06, below the series range
+    assert 0.0 <= statistic <= 1.0 and p_value == 1.0
+
+
+def test_benjamini_hochberg_by_hand():
+    # m = 4, alpha = 0.05: rank thresholds 0.0125, 0.025, 0.0375, 0.05. Sorted p: 0.015 fails its
+    # own threshold but 0.02 <= 0.025 passes, so step-up rejects both; 0.6 and 0.7 fail.
+    assert benjamini_hochberg([0.6, 0.02, 0.7, 0.015], 0.05) == [False, True, False, True]
+    # m = 5: thresholds 0.01 .. 0.05; the largest passing rank is 4 (0.039 <= 0.04).
+    assert benjamini_hochberg([0.01, 0.039, 0.028, 0.005, 0.2], 0.05) == [True, True, True, True, False]
+    assert benjamini_hochberg([0.02, 0.03], 0.01) == [False, False]
+    assert benjamini_hochberg([], 0.05) == []
+
+
+# --- compare_column ------------------------------------------------------------------------------
+
+def test_half_std_shift_is_drift_and_no_shift_is_not_at_5000():
+    rng = np.random.default_rng(12)
+    reference_values = rng.normal(size=5_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    shifted = compare(reference, profile_column(rng.normal(0.5, 1.0, 5_000), edges))
+    assert shifted.verdict == "drift" and shifted.psi >= 0.1 and shifted.ks_p_value < 1e-20
+    same = compare(reference, profile_column(rng.normal(size=5_000), edges))
+    assert same.verdict == "ok" and same.psi < 0.02
+
+
+def test_at_a_million_rows_no_shift_and_a_tiny_shift_are_not_drift():
+    edges = fit_bin_edges(np.random.default_rng(13).normal(size=CHUNK))
+    edges_by_name = {"same": edges, "tiny": edges}
+    reference = profile_in_chunks(14, 1_000_000, [0.0, 0.0], edges_by_name)
+    current = profile_in_chunks(15, 1_000_000, [0.0, 0.01], edges_by_name)
+    assert reference.rows == current.rows == 1_000_000
+    same = compare(reference.columns["same"], current.columns["same"])
+    assert same.verdict == "ok"
+    tiny = compare(reference.columns["tiny"], current.columns["tiny"])
+    # Significant on its own (p ~ 1e-9), but the effect is negligible: not drift.
+    assert tiny.ks_p_value < 1e-6 and tiny.psi < 0.01 and tiny.verdict == "ok"
+    dataset = compare_dataset(reference, current, **THRESHOLDS)
+    assert dataset.verdict == "ok" and dataset.drifted_columns == []
+
+
+def test_below_min_count_is_insufficient_data_with_metrics_still_reported():
+    rng = np.random.default_rng(16)
+    reference_values = rng.normal(size=5_000)
+    edges = fit_bin_edges(reference_values)
+    result = compare(profile_column(reference_values, edges), profile_column(rng.normal(3.0, 1.0, 100), edges))
+    assert result.verdict == "insufficient_data" and result.count == 100
+    assert result.psi > 1.0 and result.ks_p_value < 1e-10  # would be drift with enough data
+
+
+def test_empty_window_is_insufficient_data_even_with_min_count_zero():
+    edges = [0.0, 1.0]
+    reference = profile_column([0.0, 0.5, 1.0], edges)
+    for window in ([], [np.inf, -np.inf]):
+        result = compare(reference, profile_column(window, edges), min_count=0)
+        assert result.verdict == "insufficient_data" and result.count == 0
+        assert (result.psi, result.js_distance, result.ks_statistic, result.share_out_of_range) == (None,) * 4
+    only_inf = compare(reference, profile_column([np.inf, -np.inf], edges), min_count=0)
+    assert only_inf.non_finite_rate_current == 1.0 and only_inf.missing_rate_current == 0.0
+
+
+def test_missing_values_are_compared_as_a_rate():
+    rng = np.random.default_rng(17)
+    reference_values = rng.normal(size=5_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    window = rng.normal(size=5_000)
+    window[:1_500] = np.nan  # same distribution of values, 30% of them missing
+    result = compare(reference, profile_column(window, edges))
+    assert result.missing_rate_reference == 0.0 and result.missing_rate_current == pytest.approx(0.3)
+    assert result.ks_p_value > 0.05 and result.missing_p_value < 1e-20
+    assert result.verdict == "drift"
+
+
+def test_infinities_are_reported_and_leave_the_histogram_alone():
+    rng = np.random.default_rng(18)
+    reference_values = rng.normal(size=5_000)
+    edges = fit_bin_edges(reference_values)
+    window = rng.normal(size=5_000)
+    window[:50], window[50:100] = np.inf, -np.inf
+    result = compare(profile_column(reference_values, edges), profile_column(window, edges))
+    assert result.non_finite_rate_current == pytest.approx(0.02)
+    assert result.count == 4_900 and result.share_out_of_range < 0.01 and result.verdict == "ok"
+
+
+def test_all_missing_reference_compares_only_the_missing_rate():
+    reference = profile_column(np.full(1_000, np.nan), [])
+    values = profile_column(np.random.default_rng(19).normal(size=1_000), [])
+    result = compare(reference, values)
+    assert result.verdict == "drift" and result.missing_rate_reference == 1.0
+    assert (result.ks_statistic, result.ks_p_value) == (None, None)
+    assert result.share_out_of_range == 1.0  # no reference range to be inside
+    still_missing = compare(reference, profile_column(np.full(1_000, np.nan), []))
+    assert still_missing.verdict == "ok" and still_missing.psi == 0.0 and still_missing.p_value == 1.0
+
+
+def test_constant_reference_gives_defined_results():
+    edges = fit_bin_edges(np.full(1_000, 2.0))
+    assert edges == [2.0]
+    reference = profile_column(np.full(1_000, 2.0), edges)
+    same = compare(reference, profile_column(np.full(1_000, 2.0), edges))
+    assert (same.verdict, same.psi, same.js_distance, same.ks_statistic, same.ks_p_value) == ("ok", 0.0, 0.0, 0.0, 1.0)
+    assert same.share_out_of_range == 0.0
+    moved = compare(reference, profile_column(np.r_[np.full(800, 2.0), np.full(200, 2.5)], edges))
+    assert moved.verdict == "drift" and moved.share_out_of_range == pytest.approx(0.2)
+    assert moved.ks_statistic == pytest.approx(0.2)
+
+
+def test_different_edges_cannot_be_compared():
+    with pytest.raises(ValueError, match="edges"):
+        compare_column(profile_column([1.0], [0.0, 2.0]), profile_column([1.0], [0.0, 3.0]), **THRESHOLDS)
+
+
+# --- compare_dataset -----------------------------------------------------------------------------
+
+def test_dataset_drifts_when_enough_columns_drift():
+    rng = np.random.default_rng(20)
+    names = ["a", "b", "c"]
+    reference_matrix = rng.normal(size=(5_000, 3))
+    edges_by_name = {name: fit_bin_edges(reference_matrix[:, index]) for index, name in enumerate(names)}
+    reference = profile_matrix(reference_matrix, names, edges_by_name)
+    current = profile_matrix(rng.normal(size=(5_000, 3)) + [0.0, 0.5, 0.0], names, edges_by_name)
+    result = compare_dataset(reference, current, **THRESHOLDS)
+    assert result.drifted_columns == ["b"] and result.drifted_share == pytest.approx(1 / 3)
+    assert result.verdict == "drift"  # 1/3 >= 0.3
+    assert [result.columns[name].verdict for name in names] == ["ok", "drift", "ok"]
+    assert compare_dataset(reference, current, **THRESHOLDS, dataset_share=0.5).verdict == "ok"
+    assert_json_safe(result)
+
+
+def test_dataset_columns_missing_on_either_side_and_tiny_windows():
+    edges = [0.0, 1.0]
+    reference = DatasetProfile(columns={"a": profile_column([0.0, 1.0], edges)}, rows=2)
+    current = DatasetProfile(columns={"new": profile_column([0.5, 0.5], edges)}, rows=2)
+    result = compare_dataset(reference, current, **THRESHOLDS)
+    assert list(result.columns) == ["a", "new"]
+    assert result.columns["a"].verdict == "insufficient_data"  # absent from the window
+    assert result.columns["new"].verdict == "no_reference"
+    assert (result.verdict, result.drifted_share) == ("insufficient_data", None)
+    assert_json_safe(result)
+
+
+def test_merged_windows_are_compared_like_one_window():
+    rng = np.random.default_rng(21)
+    reference_values = rng.normal(size=5_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    window = rng.normal(0.5, 1.0, 5_000)
+    merged = merge(profile_column(window[:2_000], edges), profile_column(window[2_000:], edges))
+    assert compare(reference, merged) == compare(reference, profile_column(window, edges))
