@@ -3,57 +3,57 @@
 The model is loaded at init (once per execution environment); the logic lives in the shared
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
-import os
-
-from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from modelops.api.body import BodyRefused, checked_body_event
 from modelops.api.contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_RESPONSES, PREDICT_RESPONSES, Explain,
                                    TopK, openapi_document)
-from modelops.api.errors import error_response, validation_error_response
-from modelops.platform.aws_clients import client
-from modelops.platform.tracing import traced
-from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
-from modelops.api.feedback_request import FeedbackRequest, UnknownLabels, check_labels
+from modelops.api.errors import error_response, request_error_response, validation_error_response
+from modelops.api.feedback_request import FeedbackRequest, check_labels
 from modelops.api.json_body import parse_json_body
-from modelops.platform.json_encoding import dumps as json_dumps
-from modelops.serving.model_holder import ModelHolder
+from modelops.api.metrics import InferenceMetric, record, record_for_version
+from modelops.api.predict_request import predict_request_model
+from modelops.api.responses import predict_body
+from modelops.artifacts.features import instances_to_matrix
 from modelops.artifacts.loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.artifacts.store import ModelStore
-from modelops.serving.explanations import DEFAULT_TOP_K
-from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
-from modelops.serving.prediction import predict
-from modelops.serving.explain import ExplanationUnavailable, explain_predictions
-from modelops.api.predict_request import PredictRequest
-from modelops.api.body import BodyRefused, checked_body_event
-from modelops.serving.scoring import UnscorableInstances
-from modelops.serving.settings import ServingSettings
+from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
+from modelops.platform.aws_clients import client
+from modelops.platform.errors import RequestError
+from modelops.platform.json_encoding import dumps as json_dumps
 from modelops.platform.snapstart import make_unique_after_restore, register
+from modelops.platform.tracing import traced
+from modelops.serving.explain import explain as explain_predictions
+from modelops.serving.explanations import DEFAULT_TOP_K
+from modelops.serving.model_holder import ModelHolder
+from modelops.serving.prediction import predict
+from modelops.serving.settings import ServingSettings
 
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body, serializer=json_dumps)
-settings = ServingSettings.from_environment()
+settings = ServingSettings.from_environment()  # the one read of the environment
 capture = CaptureWriter(settings.capture_sample_rate)
+PredictRequest = predict_request_model(settings.max_batch_size)
 
 
 def _load() -> LoadedModel:
     store = ModelStore(client("s3"), settings.bucket)
     model = load_verified_model(store, settings.model_name, settings.model_version, settings.model_sha256,
                                 settings.runtime)
-    metrics.add_metric(name="ModelLoadTime", unit=MetricUnit.Milliseconds, value=model.load_seconds * 1000)
+    record(metrics, InferenceMetric.MODEL_LOAD_TIME, model.load_seconds * 1000)
     logger.info("model loaded", extra={"model_version": settings.model_version, "load_seconds": model.load_seconds})
     return model
 
 
 def _load_failed(failure: ModelUnavailable) -> None:
-    metrics.add_metric(name="ModelLoadFailures", unit=MetricUnit.Count, value=1)
+    record(metrics, InferenceMetric.MODEL_LOAD_FAILURES)
     logger.error("model unavailable", extra={"reason": failure.reason, "detail": failure.message})
 
 
@@ -78,60 +78,32 @@ def _prime_before_snapshot() -> None:
 register(_prime_before_snapshot, make_unique_after_restore)
 
 
-# The published version this environment runs ("$LATEST" outside an alias): CodeDeploy's rollback
-# alarm watches ModelUnavailable of the new version only, so 503s of the version being replaced
-# (the one without a model, in a first rollout) never roll back a good release.
-FUNCTION_VERSION = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-
-
-@app.exception_handler(ModelUnavailable)
-def model_unavailable(failure: ModelUnavailable):
-    metrics.add_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1)  # the dashboard's, all versions
-    with single_metric(name="ModelUnavailable", unit=MetricUnit.Count, value=1,
-                       default_dimensions={"function_version": FUNCTION_VERSION}):
-        pass  # written when the block ends, with the service dimension too
-    return error_response(503, f"model_unavailable.{failure.reason}", failure.message)
+@app.exception_handler(RequestError)
+def request_error(error: RequestError):
+    """Every refusal the code makes (unknown features, unscorable values, unknown labels, no model,
+    ...), whichever layer found it: one shape, one count."""
+    if isinstance(error, ModelUnavailable):
+        record(metrics, InferenceMetric.MODEL_UNAVAILABLE)  # the dashboard's, all versions
+        # The rollback alarm's: 503s of the version being replaced (say, the one without a model
+        # during a first rollout) must never roll back a good release.
+        record_for_version(InferenceMetric.MODEL_UNAVAILABLE, settings.function_version)
+    else:
+        record(metrics, InferenceMetric.INVALID_REQUESTS)
+    return request_error_response(error)
 
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError):
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
+    record(metrics, InferenceMetric.INVALID_REQUESTS)
     return validation_error_response(error.errors())
 
 
-@app.exception_handler(UnknownFeatures)
-def unknown_features(error: UnknownFeatures):
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
-    known = ", ".join(model_holder.get().manifest.feature_names)
-    return error_response(422, "unknown_feature", f"Unknown feature name(s). Known features: {known}.", error.details)
-
-
-@app.exception_handler(UnscorableInstances)
-def unscorable_instances(error: UnscorableInstances):
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
-    return error_response(422, "unscorable_instance",
-                          "The model cannot score these values (they overflow its arithmetic); send realistic magnitudes.",
-                          error.details)
-
-
-@app.exception_handler(ExplanationUnavailable)
-def explanation_unavailable(error: ExplanationUnavailable):
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
-    return error_response(422, "explanation_unavailable", str(error))
-
-
-@app.exception_handler(UnknownLabels)
-def unknown_labels(error: UnknownLabels):
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
-    return error_response(422, "unknown_label", "Labels must be classes of the deployed model.", error.details)
-
-
-def _record(records: list[dict], written_metric: str) -> int:
+def _capture(records: list[dict], written: InferenceMetric) -> int:
     """Write capture records and count them; returns how many could not be written."""
     failed = capture.write(records)
-    metrics.add_metric(name=written_metric, unit=MetricUnit.Count, value=len(records) - failed)
+    record(metrics, written, len(records) - failed)
     if failed:
-        metrics.add_metric(name="CaptureFailures", unit=MetricUnit.Count, value=failed)
+        record(metrics, InferenceMetric.CAPTURE_FAILURES, failed)
     return failed
 
 
@@ -164,15 +136,15 @@ def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK
     model = model_holder.get()
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
     predictions = predict(model, matrix)
-    if explain:  # before capture: a request that fails here returns no prediction ids to label
-        explain_predictions(model, matrix, predictions, top_k)
-    metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
+    # Before capture: a request that fails here returns no prediction ids to label.
+    explanations = explain_predictions(model, matrix, predictions, top_k) if explain else None
+    record(metrics, InferenceMetric.PREDICTIONS, len(predictions))
     name, version = model.manifest.name, model.manifest.version
-    _record(capture.sampled(prediction_records(name, version, request.instances, predictions)), "CapturedRecords")
+    _capture(capture.sampled(prediction_records(name, version, request.instances, predictions.ids,
+                                                predictions.outputs)), InferenceMetric.CAPTURED_RECORDS)
     # Serialized here, in one orjson call: handed a dict, Powertools would walk it with its generic
     # encoder first (about 0.4 ms for 100 predictions). The 200 body's schema is PREDICT_RESPONSES'.
-    return Response(200, content_types.APPLICATION_JSON,
-                    json_dumps({"model": {"name": name, "version": version}, "predictions": predictions}))
+    return Response(200, content_types.APPLICATION_JSON, predict_body(name, version, predictions, explanations))
 
 
 @app.post("/feedback", responses=FEEDBACK_RESPONSES)
@@ -180,7 +152,7 @@ def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 20
     model = model_holder.get()
     labels = check_labels(request, model.manifest.classes)
     records = feedback_records(model.manifest.name, model.manifest.version, labels)
-    failed = _record(records, "FeedbackLabels")  # ground truth is never sampled away
+    failed = _capture(records, InferenceMetric.FEEDBACK_LABELS)  # ground truth is never sampled away
     if failed:
         return error_response(503, "capture_failed", f"{failed} label(s) could not be recorded; send them again.")
     return Response(202, content_types.APPLICATION_JSON, json_dumps({"accepted": len(records)}))
@@ -204,12 +176,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     try:
         event = checked_body_event(event, settings.max_body_bytes)
     except BodyRefused as refused:
-        return _refused(event, refused)
+        # Before routing, so answered here in the shape the resolver gives every response.
+        record(metrics, InferenceMetric.INVALID_REQUESTS)
+        logger.info("request body refused", extra={"code": refused.code, "status": refused.status})
+        return ResponseBuilder(request_error_response(refused)).build(APIGatewayProxyEvent(event))
     return app.resolve(event, context)
-
-
-def _refused(event: dict, refused: BodyRefused) -> dict:
-    """A body refused before routing, answered in the shape the resolver gives every response."""
-    metrics.add_metric(name="InvalidRequests", unit=MetricUnit.Count, value=1)
-    logger.info("request body refused", extra={"code": refused.code, "status": refused.status})
-    return ResponseBuilder(error_response(refused.status, refused.code, refused.message)).build(APIGatewayProxyEvent(event))

@@ -7,20 +7,18 @@ the run uses now. Any other key is ignored, so a manual `aws lambda invoke` need
 from datetime import datetime, timezone
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from modelops.platform.aws_clients import client
 from modelops.platform.tracing import traced
+from modelops.monitoring.metrics import record_all
 from modelops.monitoring.run import run_monitor
 from modelops.monitoring.settings import MonitorSettings
 from modelops.monitoring.summary import alert_message, alert_subject
 
 logger = Logger()
 metrics = Metrics()
-COUNTS = {"Records", "InvalidRecords", "DataQualityViolations", "DriftedFeatures", "PredictionDrift",
-          "ModelQualityViolations", "Violations"}
 
 
 class MonitorEvent(BaseModel):
@@ -53,8 +51,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return {"status": "no_model", "violations": 0, "notified": False}
     run = run_monitor(settings, client("s3"), scheduled)
     report = run.report
-    for name, value in report.metrics().items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count if name in COUNTS else MetricUnit.NoUnit, value=value)
+    record_all(metrics, report.metrics())
     logger.info("monitoring report", extra={"status": report.status, "violations": [v.check for v in report.violations],
                                             "keys": run.keys})
     notified = False

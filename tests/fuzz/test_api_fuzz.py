@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelops.api.feedback_request import MAX_FEEDBACK_LABELS
-from modelops.api.predict_request import MAX_BATCH_SIZE
+from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE as MAX_BATCH_SIZE
 from modelops.serving.settings import DEFAULT_MAX_BODY_BYTES
 from tests.fuzz.strategies import (JSON_TYPES, METHODS, OTHER_TYPES, PREDICTION_ID, base64_body, event, feature_values,
                                    instances, json_values, odd_json_text, unicode_text, valid_instances)

@@ -1,3 +1,4 @@
+import json
 import os
 
 import pytest
@@ -19,10 +20,12 @@ def test_check_fails_on_a_stale_file_and_passes_once_written(tmp_path, capsys):
     assert main(["--check", "--output", str(target)]) == 0
 
 
-def test_a_non_default_batch_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(openapi, "MAX_BATCH_SIZE", 7)
-    with pytest.raises(RuntimeError, match="unset it"):
-        generate()
+def test_the_committed_contract_documents_the_default_batch_limit_whatever_the_shell_sets(monkeypatch):
+    monkeypatch.setenv("MAX_BATCH_SIZE", "7")
+    document = json.loads(generate())
+    request = document["components"]["schemas"]["PredictRequest"]
+    assert request["properties"]["instances"]["maxItems"] == 100
+    assert os.environ["MAX_BATCH_SIZE"] == "7"
 
 
 def test_generating_leaves_the_environment_as_it_was(monkeypatch):

@@ -10,14 +10,13 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from modelops.capture import records as capture
-from modelops.monitoring.settings import ENVIRONMENT_VARIABLES, METRIC_NAMES
+from modelops.api.metrics import InferenceMetric
+from modelops.monitoring.metrics import MonitorMetric
+from modelops.monitoring.settings import ENVIRONMENT_VARIABLES
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 STACK_NAMESPACE = {"Fn::Sub": "${AWS::StackName}"}
-# What the inference function publishes (functions/inference/app.py, README "Telemetry").
-INFERENCE_METRIC_NAMES = ("ColdStart", "ModelLoadTime", "ModelLoadFailures", "ModelUnavailable", "Predictions",
-                          "InvalidRequests", "CapturedRecords", "CaptureFailures", "FeedbackLabels")
-METRICS_BY_SERVICE = {"monitor": set(METRIC_NAMES), "inference": set(INFERENCE_METRIC_NAMES)}
+METRICS_BY_SERVICE = {"monitor": set(MonitorMetric), "inference": set(InferenceMetric)}
 
 
 @pytest.fixture(scope="module")

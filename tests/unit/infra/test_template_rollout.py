@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from modelops.api.metrics import InferenceMetric
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -38,8 +40,8 @@ def test_error_and_latency_alarms_watch_the_new_version_only(template, alarm):
 def test_the_model_unavailable_alarm_reads_the_metric_the_function_emits(template):
     alarm = template["Resources"]["ModelUnavailableAlarm"]["Properties"]
     app = (ROOT / "functions" / "inference" / "app.py").read_text()
-    assert alarm["MetricName"] == "ModelUnavailable" and 'name="ModelUnavailable"' in app
-    assert 'default_dimensions={"function_version": FUNCTION_VERSION}' in app
+    assert alarm["MetricName"] == InferenceMetric.MODEL_UNAVAILABLE
+    assert "record_for_version(InferenceMetric.MODEL_UNAVAILABLE, settings.function_version)" in app
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "inference"}, {
         "Name": "function_version", "Value": {"Fn::GetAtt": ["InferenceFunction", "Version.Version"]}}]
     assert alarm["Namespace"] == {"Ref": "AWS::StackName"}

@@ -31,12 +31,10 @@ class Synthetic:
         """Capture records as the inference function writes them, one every spacing_ms from start."""
         probabilities = self.pipeline.predict_proba(np.asarray(matrix, dtype=float))
         base_ms = int(start.timestamp() * 1000)
-        predictions = [
-            {"prediction_id": new_prediction_id(base_ms + index * spacing_ms), "label": int(row.argmax()),
-             "probabilities": {str(c): float(p) for c, p in zip([0, 1], row)}}
-            for index, row in enumerate(probabilities)
-        ]
-        records = prediction_records(*MODEL, rows_as_instances(np.asarray(matrix, dtype=float), self.names), predictions)
+        ids = [new_prediction_id(base_ms + index * spacing_ms) for index in range(len(probabilities))]
+        outputs = [{"label": int(row.argmax()), "probabilities": {str(c): float(p) for c, p in zip([0, 1], row)}}
+                   for row in probabilities]
+        records = prediction_records(*MODEL, rows_as_instances(np.asarray(matrix, dtype=float), self.names), ids, outputs)
         for index, record in enumerate(records):
             moment = start + timedelta(milliseconds=index * spacing_ms)
             record["time"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

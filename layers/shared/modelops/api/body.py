@@ -11,6 +11,8 @@ import binascii
 import math
 from typing import Any
 
+from modelops.platform.errors import RequestError
+
 # The media type Powertools parses as JSON (it tests the header with startswith, case-sensitively).
 JSON_MEDIA_TYPE = "application/json"
 # Methods whose routes read a body. Powertools parses their body by Content-Type even when it is
@@ -18,12 +20,13 @@ JSON_MEDIA_TYPE = "application/json"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-class BodyRefused(Exception):
+class BodyRefused(RequestError):
+    """Refused before routing: too large, wrong media type, not decodable."""
+
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
 
 
 def _too_large(max_bytes: int) -> BodyRefused:

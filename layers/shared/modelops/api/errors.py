@@ -8,6 +8,8 @@ from typing import Any, Iterable
 from aws_lambda_powertools.event_handler import Response, content_types
 from pydantic import BaseModel, Field
 
+from modelops.platform.errors import RequestError
+
 # Errors that mean the body is not JSON at all, rather than JSON of the wrong shape.
 UNPARSEABLE = {"json_invalid", "json_type"}
 
@@ -17,6 +19,11 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
     if details:
         error["details"] = details
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps({"error": error}))
+
+
+def request_error_response(error: RequestError) -> Response:
+    """Any RequestError, raised in whichever layer found the problem, in the one error shape."""
+    return error_response(error.status, error.code, error.message, error.details)
 
 
 def _location(loc: Iterable[Any]) -> str:

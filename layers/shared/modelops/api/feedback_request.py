@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from modelops.api.shapes import wrap_single_item
+from modelops.platform.errors import RequestError
 from modelops.platform.ids import PREDICTION_ID_PATTERN
 
 MAX_FEEDBACK_LABELS = 1000
@@ -31,10 +32,11 @@ class FeedbackRequest(BaseModel):
         return wrap_single_item(data, "labels")
 
 
-class UnknownLabels(ValueError):
+class UnknownLabels(RequestError):
+    status, code = 422, "unknown_label"
+
     def __init__(self, details: list[dict[str, str]]):
-        super().__init__("unknown labels")
-        self.details = details
+        super().__init__("Labels must be classes of the deployed model.", details)
 
 
 def check_labels(request: FeedbackRequest, classes: list[Any]) -> list[tuple[str, Any]]:

@@ -4,15 +4,12 @@ A request is one instance (an object of feature name to number) or {"instances":
 A feature given as null, or left out, is a missing value: the model's own imputer fills it in,
 exactly as it did in training. NaN, Infinity, strings and booleans are refused.
 """
-import os
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, create_model, model_validator
 
 from modelops.api.shapes import wrap_single_item
 from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
-
-MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE))
 
 FeatureValue = Optional[StrictFloat]
 Instance = dict[str, FeatureValue]
@@ -25,7 +22,7 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    instances: list[Instance] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+    instances: list[Instance] = Field(min_length=1, max_length=DEFAULT_MAX_BATCH_SIZE)
 
     @model_validator(mode="before")
     @classmethod
@@ -36,3 +33,12 @@ class PredictRequest(BaseModel):
         # Powertools formats its route arguments into a debug message on every request, even with
         # DEBUG off; pydantic's full repr of 100 instances cost about 1 ms of each request.
         return f"PredictRequest(<{len(self.instances)} instances>)"
+
+
+def predict_request_model(max_batch_size: int) -> type[PredictRequest]:
+    """PredictRequest with the deployment's batch limit (MaxBatchSize, ServingSettings): the limit
+    is the schema's maxItems, so validation and the served OpenAPI document both say it."""
+    if max_batch_size == DEFAULT_MAX_BATCH_SIZE:
+        return PredictRequest
+    return create_model("PredictRequest", __base__=PredictRequest, __doc__=PredictRequest.__doc__,
+                        instances=(list[Instance], Field(min_length=1, max_length=max_batch_size)))

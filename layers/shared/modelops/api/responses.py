@@ -3,7 +3,8 @@
 They describe the successful responses in the OpenAPI contract (modelops/api/contract.py), and
 the contract tests validate every real response against them, so the document cannot drift from
 what the handler returns. They are not used to build responses: a response validation failure in
-Powertools would surface as a 422 "request does not match" and blame the caller.
+Powertools would surface as a 422 "request does not match" and blame the caller. `predict_body`
+builds the POST /predict body straight from the prediction arrays, in one orjson call.
 """
 from typing import Any
 
@@ -13,7 +14,9 @@ from modelops.artifacts.importance import GlobalImportance
 from modelops.artifacts.library_versions import LibraryVersions
 from modelops.artifacts.manifest import Label
 from modelops.platform.ids import PREDICTION_ID_PATTERN
+from modelops.platform.json_encoding import dumps
 from modelops.serving.explanations import Explanation
+from modelops.serving.prediction import Predictions
 from modelops.statistics.feature_summary import FeatureSummary
 
 
@@ -57,3 +60,13 @@ class ModelInfo(BaseModel):
     explanation: ExplanationMethod | None = Field(description="How ?explain=true explains this version; null for "
                                                              "versions published before explanations existed.")
     importance: GlobalImportance | None = Field(description="Global feature importance, computed at training time.")
+
+
+def predict_body(model_name: str, model_version: str, predictions: Predictions,
+                 explanations: list[Explanation] | None = None) -> str:
+    """The 200 body of POST /predict (schema: PredictResponse), explanations included when asked for."""
+    items = [{"prediction_id": prediction_id, **output}
+             for prediction_id, output in zip(predictions.ids, predictions.outputs)]
+    for item, explanation in zip(items, explanations or ()):
+        item["explanation"] = explanation.model_dump(mode="json")
+    return dumps({"model": {"name": model_name, "version": model_version}, "predictions": items})

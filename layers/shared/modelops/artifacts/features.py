@@ -5,11 +5,14 @@ from operator import itemgetter
 
 import numpy as np
 
+from modelops.platform.errors import RequestError
 
-class UnknownFeatures(ValueError):
-    def __init__(self, details: list[dict[str, str]]):
-        super().__init__("unknown feature names")
-        self.details = details
+
+class UnknownFeatures(RequestError):
+    status, code = 422, "unknown_feature"
+
+    def __init__(self, details: list[dict[str, str]], known: list[str]):
+        super().__init__(f"Unknown feature name(s). Known features: {', '.join(known)}.", details)
 
 
 def instances_to_matrix(instances: list[dict[str, float | None]], feature_names: list[str]) -> np.ndarray:
@@ -21,7 +24,7 @@ def instances_to_matrix(instances: list[dict[str, float | None]], feature_names:
             for index, instance in enumerate(instances)
             for name in instance
             if name not in known
-        ])
+        ], feature_names)
     try:  # usually every feature is sent: one C-level lookup per row
         rows = list(map(itemgetter(*feature_names), instances))
     except KeyError:  # some left out: they are missing values, like null

@@ -18,12 +18,21 @@ from modelops.artifacts.integrity import sha256_hex
 from modelops.artifacts.library_versions import installed, installed_versions, mismatches
 from modelops.artifacts.manifest import ArtifactRecord, Manifest
 from modelops.artifacts.store import MISSING_OBJECT_CODES, MANIFEST_FILE, ModelStore
-from modelops.platform.errors import ReasonedError
+from modelops.platform.errors import RequestError
 
 
 
-class ModelUnavailable(ReasonedError):
-    """No usable model; answered as 503 model_unavailable.<reason>."""
+class ModelUnavailable(RequestError):
+    """No usable model; answered as 503 model_unavailable.<reason>, `reason` stable for metrics and logs."""
+    status = 503
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.code = f"model_unavailable.{reason}"
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def load_verified_model(store: ModelStore, name: str, version: str, expected_sha
         raise ModelUnavailable(
             "not_configured",
             "No model version is deployed. Train and publish one, then deploy it with "
-            "--parameter-overrides ModelVersion=... ModelSha256=...",
+            "make deploy MODEL_VERSION=<version>.",
         )
     if not expected_sha256:
         raise ModelUnavailable(

@@ -29,13 +29,14 @@ def _now() -> str:
 
 
 def prediction_records(model_name: str, model_version: str, instances: list[dict[str, Any]],
-                       predictions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                       ids: list[str], outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per instance; `outputs` are the predictions' {label, probabilities}, as returned."""
     moment = _now()
     return [
-        {"record_type": PREDICTION, "schema_version": SCHEMA_VERSION, "prediction_id": p["prediction_id"],
+        {"record_type": PREDICTION, "schema_version": SCHEMA_VERSION, "prediction_id": prediction_id,
          "time": moment, "model_name": model_name, "model_version": model_version, "inputs": instance,
-         "output": {"label": p["label"], "probabilities": p["probabilities"]}}
-        for instance, p in zip(instances, predictions)
+         "output": output}
+        for instance, prediction_id, output in zip(instances, ids, outputs)
     ]
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from modelops.artifacts.baseline import Baseline
 from modelops.statistics.drift import DatasetDrift, compare_dataset
 from modelops.monitoring.labels import ModelQuality
+from modelops.monitoring.metrics import MonitorMetric
 from modelops.monitoring.settings import Thresholds
 from modelops.monitoring.window import Volume, WindowProfile
 
@@ -68,22 +69,22 @@ class Report(BaseModel):
     thresholds: Thresholds
 
     def metrics(self) -> dict[str, float]:
-        """What CloudWatch gets (names in monitor_settings.METRIC_NAMES); a figure that does not
+        """What CloudWatch gets (modelops.monitoring.metrics); a figure that does not
         exist this window (no labels, no values) is left out rather than sent as 0."""
         checks = [violation.check for violation in self.violations]
         psis = [column.psi for column in self.feature_drift.columns.values() if column.psi is not None]
-        values: dict[str, float | None] = {
-            "Records": self.volume.records,
-            "InvalidRecords": self.volume.invalid + self.volume.malformed_lines,
-            "DataQualityViolations": sum(check in DATA_QUALITY_CHECKS for check in checks),
-            "DriftedFeatures": len(self.feature_drift.drifted_columns),
-            "WorstPsi": max(psis) if psis else None,
-            "PredictionDrift": 1 if self.prediction_drift.drifted_columns else 0,
-            "Accuracy": self.model_quality.metrics["accuracy"] if self.model_quality.metrics else None,
-            "EstimatedAccuracy": self.estimated_quality.estimated_accuracy,
-            "LabelledFraction": self.model_quality.ledger.labelled_fraction,
-            "ModelQualityViolations": sum(check in MODEL_QUALITY_CHECKS for check in checks),
-            "Violations": len(checks),
+        values: dict[MonitorMetric, float | None] = {
+            MonitorMetric.RECORDS: self.volume.records,
+            MonitorMetric.INVALID_RECORDS: self.volume.invalid + self.volume.malformed_lines,
+            MonitorMetric.DATA_QUALITY_VIOLATIONS: sum(check in DATA_QUALITY_CHECKS for check in checks),
+            MonitorMetric.DRIFTED_FEATURES: len(self.feature_drift.drifted_columns),
+            MonitorMetric.WORST_PSI: max(psis) if psis else None,
+            MonitorMetric.PREDICTION_DRIFT: 1 if self.prediction_drift.drifted_columns else 0,
+            MonitorMetric.ACCURACY: self.model_quality.metrics["accuracy"] if self.model_quality.metrics else None,
+            MonitorMetric.ESTIMATED_ACCURACY: self.estimated_quality.estimated_accuracy,
+            MonitorMetric.LABELLED_FRACTION: self.model_quality.ledger.labelled_fraction,
+            MonitorMetric.MODEL_QUALITY_VIOLATIONS: sum(check in MODEL_QUALITY_CHECKS for check in checks),
+            MonitorMetric.VIOLATIONS: len(checks),
         }
         return {name: float(value) for name, value in values.items() if value is not None}
 

@@ -5,19 +5,9 @@ key left out keeps the default below. Unknown keys or out-of-range values are re
 fails the run loudly instead of silently monitoring with defaults.
 """
 import os
-from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-# Every variable the monitor reads; the template must set each (tests/unit/test_template.py).
-ENVIRONMENT_VARIABLES = ("MODEL_BUCKET", "MODEL_NAME", "MODEL_VERSION", "MONITORING_BUCKET", "ALERT_TOPIC_ARN",
-                         "WINDOW_MINUTES", "LABEL_DELAY_MINUTES", "MONITOR_THRESHOLDS")
-# What the monitor publishes (Powertools Metrics, service dimension "monitor"); alarms and the
-# dashboard may only use these names.
-METRIC_NAMES = ("Records", "InvalidRecords", "DataQualityViolations", "DriftedFeatures", "WorstPsi",
-                "PredictionDrift", "Accuracy", "EstimatedAccuracy", "LabelledFraction", "ModelQualityViolations",
-                "Violations")
-
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,26 +29,30 @@ class Thresholds(BaseModel):
     max_estimated_accuracy_drop: float = Field(0.05, ge=0, le=1, description="estimated accuracy below training's")
 
 
-@dataclass(frozen=True)
-class MonitorSettings:
-    model_bucket: str
-    model_name: str
-    model_version: str
-    monitoring_bucket: str
-    alert_topic_arn: str  # empty: report and metrics only, no notification
-    window_minutes: int
-    label_delay_minutes: int
-    thresholds: Thresholds
+class MonitorSettings(BaseModel):
+    """The monitor's settings, read once per run from its environment (names: the aliases)."""
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    model_bucket: str = Field("", alias="MODEL_BUCKET")
+    model_name: str = Field("", alias="MODEL_NAME")
+    model_version: str = Field("", alias="MODEL_VERSION")  # empty: no model deployed yet, nothing to monitor
+    monitoring_bucket: str = Field("", alias="MONITORING_BUCKET")
+    alert_topic_arn: str = Field("", alias="ALERT_TOPIC_ARN")  # empty: report and metrics only, no notification
+    window_minutes: int = Field(60, ge=1, alias="WINDOW_MINUTES")
+    label_delay_minutes: int = Field(0, ge=0, alias="LABEL_DELAY_MINUTES")
+    thresholds: Thresholds = Field(default_factory=Thresholds, alias="MONITOR_THRESHOLDS")
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):  # the parameter's JSON text; empty means the defaults
+            return Thresholds.model_validate_json(value or "{}")
+        return value
 
     @classmethod
     def from_environment(cls) -> "MonitorSettings":
-        return cls(
-            model_bucket=os.environ.get("MODEL_BUCKET", ""),
-            model_name=os.environ.get("MODEL_NAME", ""),
-            model_version=os.environ.get("MODEL_VERSION", ""),
-            monitoring_bucket=os.environ.get("MONITORING_BUCKET", ""),
-            alert_topic_arn=os.environ.get("ALERT_TOPIC_ARN", ""),
-            window_minutes=int(os.environ.get("WINDOW_MINUTES", "60")),
-            label_delay_minutes=int(os.environ.get("LABEL_DELAY_MINUTES", "0")),
-            thresholds=Thresholds.model_validate_json(os.environ.get("MONITOR_THRESHOLDS") or "{}"),
-        )
+        return cls.model_validate(os.environ)
+
+
+# Every variable the monitor reads; the template sets exactly these (tests/unit/infra/test_template.py).
+ENVIRONMENT_VARIABLES = tuple(field.alias for field in MonitorSettings.model_fields.values())

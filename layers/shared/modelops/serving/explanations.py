@@ -38,9 +38,7 @@ MAX_SUBSTITUTION_ROWS = 20_000
 
 
 class UnexplainableInstances(UnscorableInstances):
-    def __init__(self, rows: list[int]):
-        super().__init__(rows)
-        self.details = [{"location": f"instances.{row}", "message": "Values too large to explain."} for row in rows]
+    row_message = "Values too large to explain."
 
 
 class Contribution(BaseModel):

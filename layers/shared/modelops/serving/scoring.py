@@ -10,12 +10,17 @@ from typing import Any
 
 import numpy as np
 
+from modelops.platform.errors import RequestError
 
-class UnscorableInstances(ValueError):
+
+class UnscorableInstances(RequestError):
+    status, code = 422, "unscorable_instance"
+    row_message = "Values too large for the model to score."
+
     def __init__(self, rows: list[int]):
-        super().__init__(f"instances {rows} cannot be scored")
-        self.details = [{"location": f"instances.{row}", "message": "Values too large for the model to score."}
-                        for row in rows]
+        super().__init__("The model cannot score these values (they overflow its arithmetic); send realistic magnitudes.",
+                         [{"location": f"instances.{row}", "message": self.row_message} for row in rows])
+        self.rows = rows
 
 
 def probabilities(pipeline: Any, matrix: np.ndarray) -> np.ndarray:

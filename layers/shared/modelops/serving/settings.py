@@ -1,6 +1,8 @@
-"""Function settings from the environment (set by template.yaml parameters)."""
+"""The inference function's settings, read once at init from its environment (set by template.yaml
+parameters; the names are the aliases). Everything the function and its request models need."""
 import os
-from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MAX_BATCH_SIZE = 100
 # A JSON batch of 100 instances of 30 features is about 100 KB; 960,000 bytes leaves room and still
@@ -9,26 +11,21 @@ DEFAULT_MAX_BATCH_SIZE = 100
 DEFAULT_MAX_BODY_BYTES = 960_000
 
 
-@dataclass(frozen=True)
-class ServingSettings:
-    bucket: str
-    model_name: str
-    model_version: str
-    model_sha256: str
-    max_batch_size: int
-    capture_sample_rate: float
-    runtime: str  # "sklearn" (joblib pipeline) or "onnx" (verified ONNX model, ONNX Runtime)
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies get a 413 before parsing
+class ServingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", protected_namespaces=())
+
+    bucket: str = Field("", alias="MODEL_BUCKET")
+    model_name: str = Field("", alias="MODEL_NAME")
+    model_version: str = Field("", alias="MODEL_VERSION")
+    model_sha256: str = Field("", alias="MODEL_SHA256")
+    runtime: str = Field("sklearn", alias="MODEL_RUNTIME")  # "sklearn" (joblib pipeline) or "onnx" (verified ONNX model)
+    max_batch_size: int = Field(DEFAULT_MAX_BATCH_SIZE, ge=1, alias="MAX_BATCH_SIZE")  # instances per POST /predict
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, alias="MAX_BODY_BYTES")  # larger bodies: 413 before parsing
+    capture_sample_rate: float = Field(1.0, ge=0, le=1, alias="CAPTURE_SAMPLE_RATE")
+    # Set by Lambda in every environment: the published version this one runs ("$LATEST" outside an alias).
+    function_version: str = Field("$LATEST", alias="AWS_LAMBDA_FUNCTION_VERSION")
 
     @classmethod
     def from_environment(cls) -> "ServingSettings":
-        return cls(
-            bucket=os.environ.get("MODEL_BUCKET", ""),
-            model_name=os.environ.get("MODEL_NAME", ""),
-            model_version=os.environ.get("MODEL_VERSION", ""),
-            model_sha256=os.environ.get("MODEL_SHA256", "").lower(),
-            max_batch_size=int(os.environ.get("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE)),
-            capture_sample_rate=float(os.environ.get("CAPTURE_SAMPLE_RATE", "1.0")),
-            runtime=os.environ.get("MODEL_RUNTIME", "sklearn"),
-            max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-        )
+        settings = cls.model_validate(os.environ)
+        return settings.model_copy(update={"model_sha256": settings.model_sha256.lower()})

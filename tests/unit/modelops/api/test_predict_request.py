@@ -1,7 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from modelops.api.predict_request import MAX_BATCH_SIZE, PredictRequest
+from modelops.api.predict_request import PredictRequest
+from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE as MAX_BATCH_SIZE
 
 
 def errors(payload: str) -> list[tuple[str, str]]:
@@ -41,3 +42,17 @@ def test_bad_values_are_refused_with_their_location(payload, location, kind):
 def test_oversize_batches_are_refused():
     batch = ",".join(["{}"] * (MAX_BATCH_SIZE + 1))
     assert ("instances", "too_long") in errors(f'{{"instances": [{batch}]}}')
+
+
+def test_the_deployments_batch_limit_is_the_schemas():
+    from pydantic import ValidationError
+
+    from modelops.api.predict_request import predict_request_model
+
+    limited = predict_request_model(3)
+    assert limited.__name__ == "PredictRequest" and limited.model_json_schema()["properties"]["instances"]["maxItems"] == 3
+    assert len(limited.model_validate({"instances": [{}] * 3}).instances) == 3
+    with pytest.raises(ValidationError):
+        limited.model_validate({"instances": [{}] * 4})
+    assert len(limited.model_validate({"mean_radius": 1.0}).instances) == 1  # the single form still works
+    assert predict_request_model(MAX_BATCH_SIZE) is PredictRequest

@@ -3,11 +3,12 @@ import json
 
 from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
 
-PREDICTION = {"prediction_id": "a" * 32, "label": 1, "probabilities": {"0": 0.25, "1": 0.75}}
+OUTPUT = {"label": 1, "probabilities": {"0": 0.25, "1": 0.75}}
 
 
 def test_prediction_record_format():
-    (record,) = prediction_records("m", "v1", [{"x": 1.0, "y": None}], [PREDICTION])
+    (record,) = prediction_records("m", "v1", [{"x": 1.0, "y": None}], ["a" * 32], [OUTPUT])
+    assert record["prediction_id"] == "a" * 32
     assert record["record_type"] == "prediction" and record["schema_version"] == 1
     assert record["time"].endswith("Z")
     assert record["inputs"] == {"x": 1.0, "y": None}

@@ -7,7 +7,8 @@ import pytest
 from modelops.artifacts.baseline import PREDICTION_COLUMNS, prediction_matrix
 from modelops.statistics.profile import profile_matrix
 from modelops.monitoring.labels import LabelJoin
-from modelops.monitoring.settings import METRIC_NAMES, Thresholds
+from modelops.monitoring.metrics import MonitorMetric
+from modelops.monitoring.settings import Thresholds
 from modelops.monitoring.report import build_report
 from modelops.monitoring.window import Volume, WindowProfile
 from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
@@ -151,7 +152,7 @@ def test_metrics_are_finite_and_named_as_the_template_expects(synthetic):
     rows = synthetic.fresh[:2000].copy()
     rows[:, 0] *= 3
     metrics = report_for(synthetic, rows).metrics()
-    assert set(metrics) <= set(METRIC_NAMES) and all(math.isfinite(v) for v in metrics.values())
+    assert set(metrics) <= set(MonitorMetric) and all(math.isfinite(v) for v in metrics.values())
     assert metrics["DriftedFeatures"] >= 1 and metrics["WorstPsi"] > THRESHOLDS.psi
 
 

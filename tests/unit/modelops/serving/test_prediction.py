@@ -1,32 +1,37 @@
+"""Predictions stay arrays until the edge: ids, probabilities, the label index, and one per-row
+output that the response and the capture record share."""
+import boto3
 import numpy as np
 import pytest
 
-from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
+from modelops.artifacts.features import instances_to_matrix
+from modelops.artifacts.loader import load_verified_model
+from modelops.artifacts.store import ModelStore
+from modelops.platform.ids import prediction_time
+from modelops.serving.prediction import predict
 
 
-def test_rows_follow_training_column_order_and_missing_becomes_nan():
-    matrix = instances_to_matrix([{"b": 2.0, "a": 1.0}, {"a": None}], ["a", "b"])
-    assert matrix[0].tolist() == [1.0, 2.0]
-    assert np.isnan(matrix[1, 0]) and np.isnan(matrix[1, 1])
-    assert matrix.dtype == np.float64
+@pytest.fixture
+def model(bucket, published_model):
+    store = ModelStore(boto3.client("s3"), bucket)
+    return load_verified_model(store, published_model.name, published_model.version, published_model.artifact.sha256)
 
 
-def test_unknown_feature_names_are_reported_per_instance():
-    with pytest.raises(UnknownFeatures) as caught:
-        instances_to_matrix([{"a": 1.0}, {"a": 1.0, "zz": 2.0}], ["a"])
-    assert caught.value.details == [{"location": "instances.1.zz", "message": "Unknown feature name."}]
+def test_a_batch_is_arrays_in_the_models_class_order(model):
+    matrix = instances_to_matrix([{"mean_radius": 25.0, "worst_area": 2500.0}, {"mean_radius": 9.0}, {}],
+                                 model.manifest.feature_names)
+    predictions = predict(model, matrix)
+    assert len(predictions) == 3 and len(set(predictions.ids)) == 3
+    assert all(prediction_time(i) is not None for i in predictions.ids)
+    np.testing.assert_allclose(predictions.probabilities, model.pipeline.predict_proba(matrix))
+    assert predictions.winners.tolist() == model.pipeline.predict_proba(matrix).argmax(axis=1).tolist()
+    assert predictions.labels == [model.manifest.classes[w] for w in predictions.winners]
 
 
-@pytest.mark.parametrize("instances, expected", [
-    ([{"b": 2.0, "a": 1.0}, {"a": 3.0, "b": None}], [[1.0, 2.0], [3.0, None]]),  # every feature sent
-    ([{"b": 2.0, "a": 1.0}, {"b": 4.0}], [[1.0, 2.0], [None, 4.0]]),  # one left out
-    ([], []),
-])
-def test_complete_and_incomplete_batches_give_the_same_matrix_shape_and_values(instances, expected):
-    matrix = instances_to_matrix(instances, ["a", "b"])
-    assert matrix.shape == (len(instances), 2)
-    assert [[None if np.isnan(v) else v for v in row] for row in matrix.tolist()] == expected
-
-
-def test_a_single_feature_model_gets_a_column():
-    assert instances_to_matrix([{"a": 1.0}, {"a": 2.0}], ["a"]).tolist() == [[1.0], [2.0]]
+def test_outputs_are_built_once_and_name_classes_as_strings(model):
+    predictions = predict(model, instances_to_matrix([{"mean_radius": 9.0}], model.manifest.feature_names))
+    (output,) = predictions.outputs
+    assert output["label"] == predictions.labels[0]
+    assert list(output["probabilities"]) == [str(c) for c in model.manifest.classes]
+    assert sum(output["probabilities"].values()) == pytest.approx(1.0)
+    assert predictions.outputs is predictions.outputs  # the response and the capture share these dicts
