@@ -178,9 +178,10 @@ LEAK_WARMUP = 1_000
 def _leak_events(features: np.ndarray, names: list[str]) -> list[dict]:
     """One of each kind of request, good and bad, as API Gateway sends them (built from events/)."""
     from devtools.lambda_local import load_event
-    from devtools.traffic import feedback_event, predict_event, rows_as_instances
+    from devtools.traffic import feedback_event, predict_event
+    from modelops.artifacts.features import matrix_to_instances
 
-    rows = rows_as_instances(features[:10], names)
+    rows = matrix_to_instances(features[:10], names)
 
     def variant(name: str, **changes: Any) -> dict:
         event = load_event(name)

@@ -14,7 +14,8 @@ import joblib
 import numpy as np
 
 from devtools.built_layout import BUILD, ROOT, inference_path
-from devtools.traffic import predict_event, rows_as_instances
+from devtools.traffic import predict_event
+from modelops.artifacts.features import matrix_to_instances
 
 COLD_RUNS = 5
 WARM_CALLS = {1: 2000, 100: 300}
@@ -69,7 +70,7 @@ def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: di
 def _event_file(directory: str, features: np.ndarray, names: list[str], size: int) -> Path:
     """A POST /predict event of the first `size` rows, as the file warm_latency.py reads."""
     path = Path(directory) / f"predict_{size}.json"
-    path.write_text(json.dumps(predict_event(rows_as_instances(features[:size], names))))
+    path.write_text(json.dumps(predict_event(matrix_to_instances(features[:size], names))))
     return path
 
 

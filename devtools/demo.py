@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 from devtools.capture_delivery import deliver
 from devtools.lambda_local import cold_start, invoker, load_event
 from devtools.local_aws import create_alert_queue, create_model_bucket, create_monitoring_bucket, moto_server
-from devtools.traffic import batches, feedback_event, predict_event, rows_as_instances, shifted
+from devtools.traffic import batches, feedback_event, predict_event, shifted
+from modelops.artifacts.features import matrix_to_instances
 from modelops.platform.aws_clients import client
 
 
@@ -87,7 +88,7 @@ def monitor_production(invoke, env: dict[str, str]) -> None:
     monitoring = create_monitoring_bucket()
     topic, inbox = create_alert_queue()
     data = clean(load_bundled())[0]
-    instances = rows_as_instances(data.features, data.feature_names)
+    instances = matrix_to_instances(data.features, data.feature_names)
     heading("5. Production traffic: healthy requests with their ground truth, then a drifted batch")
     healthy, _ = _traffic(invoke, instances, data.labels.tolist())
     # Upstream starts sending mean_radius in other units and worst_area doubled: nothing errors,

@@ -1,15 +1,10 @@
 """Requests the demo, the tests and the benchmark send: API Gateway events built from the files
 in events/ (same shape `sam local invoke` sends), with bodies of real rows of the bundled data."""
 import json
-from typing import Any, Sequence
+from typing import Any
 
-import numpy as np
 
 from devtools.lambda_local import load_event
-
-
-def rows_as_instances(features: np.ndarray, names: Sequence[str]) -> list[dict[str, float | None]]:
-    return [{name: (None if np.isnan(value) else float(value)) for name, value in zip(names, row)} for row in features]
 
 
 def shifted(instances: list[dict[str, Any]], factors: dict[str, float]) -> list[dict[str, Any]]:

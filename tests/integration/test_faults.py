@@ -26,7 +26,8 @@ from devtools.capture_delivery import deliver, deliver_lines
 from devtools.lambda_local import cold_start as start_function
 from devtools.lambda_local import invoker, load_event
 from devtools.local_aws import create_monitoring_bucket
-from devtools.traffic import predict_event, rows_as_instances
+from devtools.traffic import predict_event
+from modelops.artifacts.features import matrix_to_instances
 from modelops.platform.aws_clients import CLIENT_CONFIG, client
 from modelops.monitoring.run import MonitorUnavailable
 from tests.conftest import body
@@ -138,7 +139,7 @@ def test_malformed_records_a_corrupt_object_and_an_extreme_request_give_a_report
     from training.data import load_bundled
 
     data = clean(load_bundled())[0]
-    instances = rows_as_instances(data.features[:40], data.feature_names)
+    instances = matrix_to_instances(data.features[:40], data.feature_names)
     infer = invoker(start_function("inference", serving_env))
     output = io.StringIO()
     with contextlib.redirect_stdout(output):

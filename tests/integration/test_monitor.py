@@ -13,7 +13,8 @@ import pytest
 from devtools.capture_delivery import deliver
 from devtools.lambda_local import cold_start, invoker, load_event
 from devtools.local_aws import create_alert_queue, create_monitoring_bucket
-from devtools.traffic import batches, feedback_event, predict_event, rows_as_instances, shifted
+from devtools.traffic import batches, feedback_event, predict_event, shifted
+from modelops.artifacts.features import matrix_to_instances
 from training.cleaning import clean
 from training.data import load_bundled
 
@@ -73,7 +74,7 @@ def test_before_any_model_is_deployed_a_run_is_a_quiet_no_op(stack, caplog):
 
 
 def test_healthy_traffic_gives_a_clean_report_and_no_alert(stack, dataset, capsys):
-    send(stack, rows_as_instances(dataset.features, dataset.feature_names), dataset.labels.tolist())
+    send(stack, matrix_to_instances(dataset.features, dataset.feature_names), dataset.labels.tolist())
     result, report, metrics, messages = run_monitor(stack, capsys)
     assert result["status"] == "ok" and report["violations"] == [] and messages == []
     assert report["volume"]["predictions"] == len(dataset.labels) and report["volume"]["feedback"] == len(dataset.labels)
@@ -86,7 +87,7 @@ def test_healthy_traffic_gives_a_clean_report_and_no_alert(stack, dataset, capsy
 
 
 def test_drifted_traffic_raises_an_alert_with_the_summary(stack, dataset, capsys):
-    instances = rows_as_instances(dataset.features, dataset.feature_names)
+    instances = matrix_to_instances(dataset.features, dataset.feature_names)
     send(stack, shifted(instances, {"mean_radius": 1.6, "worst_area": 2.0}))
     result, report, metrics, messages = run_monitor(stack, capsys)
     assert result["status"] == "alert" and result["notified"] is True

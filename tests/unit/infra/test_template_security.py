@@ -608,19 +608,14 @@ def written() -> dict:
     return cfn_yaml.load(str(TEMPLATE))
 
 
-@pytest.mark.parametrize("check,breakage", BREAKAGES,
-                         ids=[f"{check.__name__.removeprefix('check_')}-{i}" for i, (check, _) in enumerate(BREAKAGES)])
-def test_each_check_fails_on_a_broken_template(written, check, breakage):
-    broken = copy.deepcopy(written)
-    breakage(broken)
-    with pytest.raises(AssertionError):
-        check(broken)
+BROKEN = [("written", check, breakage) for check, breakage in BREAKAGES] + [
+    ("expanded", check, breakage) for check, breakage in EXPANDED_BREAKAGES]
 
 
-@pytest.mark.parametrize("check,breakage", EXPANDED_BREAKAGES, ids=[
-    f"{check.__name__.removeprefix('check_')}-{i}" for i, (check, _) in enumerate(EXPANDED_BREAKAGES)])
-def test_each_check_fails_on_a_broken_expanded_template(expanded, check, breakage):
-    broken = copy.deepcopy(expanded)
+@pytest.mark.parametrize("form,check,breakage", BROKEN, ids=[
+    f"{form}-{check.__name__.removeprefix('check_')}-{i}" for i, (form, check, _) in enumerate(BROKEN)])
+def test_each_check_fails_on_a_broken_template(request, form, check, breakage):
+    broken = copy.deepcopy(request.getfixturevalue(form))
     breakage(broken)
     with pytest.raises(AssertionError):
         check(broken)

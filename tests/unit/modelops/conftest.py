@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from devtools.traffic import rows_as_instances
+from modelops.artifacts.features import matrix_to_instances
 from modelops.artifacts.baseline import Baseline
 from modelops.capture.records import prediction_records
 from modelops.platform.ids import new_prediction_id
@@ -34,7 +34,7 @@ class Synthetic:
         ids = [new_prediction_id(base_ms + index * spacing_ms) for index in range(len(probabilities))]
         outputs = [{"label": int(row.argmax()), "probabilities": {str(c): float(p) for c, p in zip([0, 1], row)}}
                    for row in probabilities]
-        records = prediction_records(*MODEL, rows_as_instances(np.asarray(matrix, dtype=float), self.names), ids, outputs)
+        records = prediction_records(*MODEL, matrix_to_instances(np.asarray(matrix, dtype=float), self.names), ids, outputs)
         for index, record in enumerate(records):
             moment = start + timedelta(milliseconds=index * spacing_ms)
             record["time"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

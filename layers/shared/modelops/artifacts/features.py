@@ -1,7 +1,9 @@
 """The model's input schema at work: request instances (feature name -> value) to the feature
-matrix, in the column order the model was trained on. Serving and the monitor both go through
+matrix, in the column order the model was trained on, and back. Serving and the monitor both go through
 here, so the monitor profiles exactly what the model was given."""
 from operator import itemgetter
+
+from typing import Sequence
 
 import numpy as np
 
@@ -31,3 +33,9 @@ def instances_to_matrix(instances: list[dict[str, float | None]], feature_names:
         rows = [list(map(instance.get, feature_names)) for instance in instances]
     # One conversion for the whole batch (None becomes NaN), not one numpy store per value.
     return np.array(rows, dtype=np.float64).reshape(len(instances), len(feature_names))
+
+
+def matrix_to_instances(matrix: np.ndarray, feature_names: Sequence[str]) -> list[dict[str, float | None]]:
+    """The inverse of instances_to_matrix: rows as request instances, NaN as null (a missing value)."""
+    return [{name: (None if np.isnan(value) else float(value)) for name, value in zip(feature_names, row)}
+            for row in matrix]
