@@ -32,7 +32,7 @@ help:
 	@echo "make openapi  write the API contract (generated from the code) to openapi.json"
 	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, checkov, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
-	@echo "make deploy build, package and deploy (MODEL_VERSION=... serves a published model; see README)"
+	@echo "make deploy build, package and deploy (MODEL_VERSION=... serves a published model; see docs/deploy.md)"
 	@echo "make build  sam build for ARCH=arm64 (default) or ARCH=x86_64"
 	@echo "make bench  measured figures (monitor throughput and memory), printed as a table"
 
@@ -82,7 +82,7 @@ bench: $(VENV)/.installed
 train: $(VENV)/.installed
 	$(PY) -m training.train $(ARGS)
 
-# The one deploy command (README "Deploy to AWS"): builds for the stack's Architecture, pins the
+# The one deploy command (docs/deploy.md "Deploy to AWS"): builds for the stack's Architecture, pins the
 # model from its manifest in S3, and publishes a new version behind `live` exactly when the code,
 # a layer or a parameter the function uses changed (devtools/deploy.py says how).
 #   make deploy [MODEL_VERSION=<version>|none] [MODEL_NAME=...] [MODEL_RUNTIME=onnx|sklearn]

@@ -7,8 +7,8 @@ what happens next; botocore's Stubber would bypass it.
 
 Covered elsewhere, not repeated here: S3 unreachable at cold start then recovery, a wrong hash
 pin, capture failure (test_inference_api.py); tampered and corrupt artifacts, missing and invalid
-manifests, library version skew, unreachable S3 (unit/modelops/test_model_loader.py); malformed
-lines and corrupt objects in the reader (unit/modelops/test_capture_reader.py).
+manifests, library version skew, unreachable S3 (unit/modelops/artifacts/test_loader.py); malformed
+lines and corrupt objects in the reader (unit/modelops/capture/test_reader.py).
 """
 import contextlib
 import io

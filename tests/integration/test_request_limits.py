@@ -1,5 +1,5 @@
 """The request limits and odd requests, one named case each: what the fuzzing in tests/fuzz found,
-pinned as regressions, and the limits the README documents (413, 415, 405, 400, 422)."""
+pinned as regressions, and the limits docs/api.md "Limits and bad input" documents (413, 415, 405, 400, 422)."""
 import base64
 import json
 from pathlib import Path

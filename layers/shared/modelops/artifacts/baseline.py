@@ -73,5 +73,5 @@ def prediction_matrix(probabilities: ArrayLike) -> np.ndarray:
 
 
 def prediction_class_edges(classes: list[Any]) -> list[float]:
-    """One bin per class index: edges 0..K-1 give bins [0,1), ..., {K-1} (see baseline_profile)."""
+    """One bin per class index: edges 0..K-1 give bins [0,1), ..., {K-1} (see statistics.profile)."""
     return [float(index) for index in range(len(classes))]

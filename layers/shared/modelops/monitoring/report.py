@@ -1,8 +1,8 @@
 """From a window's profile, the baseline and the label join to one report: checks, violations,
 the metrics CloudWatch gets, and a short Markdown summary for people.
 
-Report format (schema_version 1) is the pydantic model `Report`; README "Reading the
-monitoring report" walks through it.
+Report format (schema_version 1) is the pydantic model `Report`; docs/monitoring.md "Reading the
+report" walks through it.
 """
 from datetime import datetime
 from typing import Any, Literal

@@ -1,6 +1,6 @@
 """Reduce a window of capture records to a mergeable profile, in chunks (memory stays flat).
 
-A window's profile holds count vectors and moments (baseline_profile), volume counters and the
+A window's profile holds count vectors and moments (statistics.profile), volume counters and the
 sum of calibrated P(correct): merging two windows is adding them, so a day or a week of
 monitoring is the merge of stored window profiles, never a re-read of raw records.
 Inputs go through `artifacts.features.instances_to_matrix`, the function serving uses, so the monitor
