@@ -69,7 +69,7 @@ demo: $(VENV)/.installed
 # The real handler behind a local HTTP server, S3 on a moto server, a freshly trained model.
 # Options: make serve ARGS='--port 3001 --runtime onnx'.
 serve: $(VENV)/.installed
-	$(PY) -m devtools.serve $(ARGS)
+	$(PY) -m devtools.local.serve $(ARGS)
 
 # openapi.json is committed; a test fails when it differs from what the code generates.
 openapi: $(VENV)/.installed
@@ -84,7 +84,7 @@ train: $(VENV)/.installed
 
 # The one deploy command (docs/deploy.md "Deploy to AWS"): builds for the stack's Architecture, pins the
 # model from its manifest in S3, and publishes a new version behind `live` exactly when the code,
-# a layer or a parameter the function uses changed (devtools/deploy.py says how).
+# a layer or a parameter the function uses changed (devtools/deploy/command.py says how).
 #   make deploy [MODEL_VERSION=<version>|none] [MODEL_NAME=...] [MODEL_RUNTIME=onnx|sklearn]
 #               [CONFIG_ENV=prod] [STACK_NAME=...] [PARAMS="Key=Value ..."]
 CONFIG_ENV ?= default
@@ -122,10 +122,10 @@ build: $(SAM_VENV)/.installed
 	$(SAM_ENV) LAYER_ARCH=$(ARCH) $(SAM) build --parameter-overrides Architecture=$(ARCH) \
 		--build-dir .aws-sam/$(ARCH)/build --cache-dir .aws-sam/$(ARCH)/cache
 	@# A rule in the built template: CloudFormation refuses to deploy it with another Architecture.
-	$(SAM_VENV)/bin/python -m devtools.pin_build_architecture .aws-sam/$(ARCH)/build/template.yaml $(ARCH)
+	$(SAM_VENV)/bin/python -m devtools.build.pin_architecture .aws-sam/$(ARCH)/build/template.yaml $(ARCH)
 	[ -L .aws-sam/build ] || rm -rf .aws-sam/build
 	ln -sfn $(ARCH)/build .aws-sam/build
-	@$(PY312) -m devtools.build_sizes .aws-sam/build
+	@$(PY312) -m devtools.build.sizes .aws-sam/build
 
 # Builds for x86_64 (this machine) and runs the built function with only its layers on the path.
 built-smoke: venv $(RUNTIME_DIR)/.installed

@@ -11,10 +11,10 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-from devtools.capture_delivery import deliver
-from devtools.lambda_local import cold_start, invoker, load_event
-from devtools.local_aws import create_alert_queue, create_model_bucket, create_monitoring_bucket, moto_server
-from devtools.traffic import batches, feedback_event, predict_event, shifted
+from devtools.local.capture_delivery import deliver
+from devtools.local.lambda_local import cold_start, invoker, load_event
+from devtools.local.aws import create_alert_queue, create_model_bucket, create_monitoring_bucket, moto_server
+from devtools.local.traffic import batches, feedback_event, predict_event, shifted
 from modelops.artifacts.features import matrix_to_instances
 from modelops.platform.aws_clients import client
 

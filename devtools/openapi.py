@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from devtools.lambda_local import ROOT, cold_start
+from devtools.local.lambda_local import ROOT, cold_start
 from modelops.api.contract import openapi_text
 from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
 

@@ -6,9 +6,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from devtools.lambda_local import invoker
-from devtools.lambda_local import cold_start as cold_start_function
-from devtools.local_aws import create_model_bucket, moto_server
+from devtools.local.lambda_local import invoker
+from devtools.local.lambda_local import cold_start as cold_start_function
+from devtools.local.aws import create_model_bucket, moto_server
 from modelops.platform.aws_clients import client
 from modelops.artifacts.manifest import Manifest
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools.built_layout import BUILD, LAMBDA_RUNTIME, RUNTIME_LAYER, inference_path
-from devtools.lambda_local import EVENTS
+from devtools.build.layout import BUILD, LAMBDA_RUNTIME, RUNTIME_LAYER, inference_path
+from devtools.local.lambda_local import EVENTS
 
 
 def run_built(function_env: dict[str, str], endpoint: str, events: list[str]) -> dict:

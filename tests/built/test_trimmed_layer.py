@@ -17,7 +17,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401 (makes I
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.pipeline import make_pipeline
 
-from devtools.built_layout import BUILD, RUNTIME_LAYER
+from devtools.build.layout import BUILD, RUNTIME_LAYER
 
 LOAD_AND_PREDICT = """
 import json, sys, joblib, numpy as np

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 JSON_TYPES = ("application/json", "application/json; charset=utf-8")

@@ -1,6 +1,6 @@
 """The API over HTTP, against the contract: the same assertions on two targets.
 
-- By default: the local API server (devtools/local_api.py, what `make serve` runs) started
+- By default: the local API server (devtools/local/api.py, what `make serve` runs) started
   in-process on a free port, in front of the real handler and a model published into the moto
   server, once per runtime (sklearn, onnx).
 - With AWS_SAM_STACK_NAME set: the deployed stack's API (its ApiUrl output), every request signed
@@ -22,8 +22,8 @@ import pytest
 from pydantic import BaseModel
 
 from devtools.api_target import ApiClient, deployed_client
-from devtools.lambda_local import cold_start, invoker
-from devtools.local_api import LocalApi, running
+from devtools.local.lambda_local import cold_start, invoker
+from devtools.local.api import LocalApi, running
 from devtools.openapi import CONTRACT_FILE
 from modelops.api.errors import ErrorResponse
 from modelops.api.responses import FeedbackAccepted, ModelInfo, PredictResponse

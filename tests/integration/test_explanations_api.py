@@ -6,7 +6,7 @@ import boto3
 import numpy as np
 import pytest
 
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 from modelops.artifacts.loader import load_verified_model
 from modelops.artifacts.store import ModelStore
 from modelops.artifacts.features import instances_to_matrix

@@ -22,11 +22,11 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 
-from devtools.capture_delivery import deliver, deliver_lines
-from devtools.lambda_local import cold_start as start_function
-from devtools.lambda_local import invoker, load_event
-from devtools.local_aws import create_monitoring_bucket
-from devtools.traffic import predict_event
+from devtools.local.capture_delivery import deliver, deliver_lines
+from devtools.local.lambda_local import cold_start as start_function
+from devtools.local.lambda_local import invoker, load_event
+from devtools.local.aws import create_monitoring_bucket
+from devtools.local.traffic import predict_event
 from modelops.artifacts.features import matrix_to_instances
 from modelops.platform.aws_clients import CLIENT_CONFIG, client
 from modelops.monitoring.run import MonitorUnavailable

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from modelops.platform.aws_clients import client
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 from tests.conftest import body
 
 

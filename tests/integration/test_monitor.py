@@ -10,10 +10,10 @@ import boto3
 import numpy as np
 import pytest
 
-from devtools.capture_delivery import deliver
-from devtools.lambda_local import cold_start, invoker, load_event
-from devtools.local_aws import create_alert_queue, create_monitoring_bucket
-from devtools.traffic import batches, feedback_event, predict_event, shifted
+from devtools.local.capture_delivery import deliver
+from devtools.local.lambda_local import cold_start, invoker, load_event
+from devtools.local.aws import create_alert_queue, create_monitoring_bucket
+from devtools.local.traffic import batches, feedback_event, predict_event, shifted
 from modelops.artifacts.features import matrix_to_instances
 from training.cleaning import clean
 from training.data import load_bundled

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 from tests.conftest import body
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"

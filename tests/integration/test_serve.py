@@ -10,8 +10,8 @@ import time
 
 import requests
 
-from devtools.lambda_local import ROOT
-from devtools.local_aws import free_port
+from devtools.local.lambda_local import ROOT
+from devtools.local.aws import free_port
 
 STARTUP_SECONDS = 120  # imports, a moto server, training and ONNX verification on a busy machine
 
@@ -23,11 +23,11 @@ def user_environment() -> dict[str, str]:
 
 
 class Serving:
-    """`python -m devtools.serve` with stdout and stderr read by threads (only by them: two readers of
+    """`python -m devtools.local.serve` with stdout and stderr read by threads (only by them: two readers of
     one pipe would split its lines), so waiting for the banner can time out."""
 
     def __init__(self, port: int):
-        self.process = subprocess.Popen([sys.executable, "-m", "devtools.serve", "--port", str(port)], cwd=ROOT,
+        self.process = subprocess.Popen([sys.executable, "-m", "devtools.local.serve", "--port", str(port)], cwd=ROOT,
                                         env=user_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.errors: list[str] = []
@@ -95,7 +95,7 @@ def test_a_busy_port_fails_at_once_with_what_to_do():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = subprocess.run([sys.executable, "-m", "devtools.serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.run([sys.executable, "-m", "devtools.local.serve", "--port", str(port)], cwd=ROOT,
                                  env=user_environment(), capture_output=True, text=True, timeout=60)
     assert process.returncode == 1
     assert f"Port {port} is in use by another program" in process.stderr  # werkzeug's message

@@ -1,6 +1,6 @@
 """template.yaml as CloudFormation receives it: packaged (code and layer URIs named by a checksum
 of their content, as `sam package` names them) and expanded by SAM's own translator (in .venv-sam,
-through devtools/expand_template.py), for given parameter values."""
+through devtools/build/expand_template.py), for given parameter values."""
 import copy
 import hashlib
 import json
@@ -45,7 +45,7 @@ def expand_many(requests: list[tuple[dict, dict[str, Any]]]) -> list[dict]:
     if not SAM_PYTHON.exists():
         raise RuntimeError("SAM's translator lives in .venv-sam: run `make venv` first")
     payload = json.dumps([{"template": template, "parameters": parameters} for template, parameters in requests])
-    completed = subprocess.run([str(SAM_PYTHON), "-m", "devtools.expand_template"], cwd=ROOT, capture_output=True,
+    completed = subprocess.run([str(SAM_PYTHON), "-m", "devtools.build.expand_template"], cwd=ROOT, capture_output=True,
                                input=payload, text=True)
     if completed.returncode:
         raise AssertionError(f"SAM's translator refused the template:\n{completed.stderr[-3000:]}")

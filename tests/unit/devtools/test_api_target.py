@@ -7,7 +7,7 @@ import pytest
 from botocore.credentials import ReadOnlyCredentials
 
 from devtools.api_target import ApiClient, Signer, TargetError, deployed_client, stack_api_url
-from devtools.local_api import LocalApi, running
+from devtools.local.api import LocalApi, running
 
 URL = "https://abc123.execute-api.us-east-1.amazonaws.com/dev/"
 

@@ -2,7 +2,7 @@
 serves a model, expanded by SAM's own translator (once per session: it takes about a second)."""
 import pytest
 
-from devtools.deploy_fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
+from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
 from tests.support.sam_translator import expand, packaged, source_template
 
 MODEL_PIN = {"ModelVersion": "20261204T120000Z-0123abcd", "ModelSha256": "ab" * 32, "ModelRuntime": "onnx"}

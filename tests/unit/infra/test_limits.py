@@ -5,7 +5,7 @@ import json
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 from tests.unit.infra.test_template import TEMPLATE
 
 LAMBDA_REQUEST_LIMIT = 6_000_000  # "6 MB": the decimal reading, the smaller one

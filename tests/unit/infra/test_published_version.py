@@ -4,7 +4,7 @@ DeployFingerprint `make deploy` sends. A new version exactly when the model pin,
 code, a layer it runs with, or a parameter its configuration uses changes; none otherwise."""
 import pytest
 
-from devtools.deploy_fingerprint import FINGERPRINT_PARAMETER
+from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER
 from tests.support.sam_translator import expand_many, packaged, source_template
 from tests.unit.infra.conftest import MODEL_PIN, deploy_parameters
 

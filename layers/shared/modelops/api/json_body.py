@@ -5,7 +5,7 @@ pydantic_core.from_json (allowing NaN and Infinity, as json.loads does) parses a
 about half json.loads's time and gives the same values for everything it accepts: big integers
 stay int, the last duplicate key wins. It refuses some text json.loads takes (lone surrogate
 escapes, nesting deeper than 200), so that text falls through to json.loads, whose answer is the
-API's contract.
+API's contract; so does text holding a lone surrogate itself, which it cannot even read (TypeError).
 
 Powertools answers a JSONDecodeError as invalid JSON (our 400) but lets anything else through as
 a 500, and json.loads has two other failures that any client can trigger within the body limit:
@@ -22,7 +22,7 @@ from pydantic_core import from_json
 def parse_json_body(text: str) -> Any:
     try:
         return from_json(text, allow_inf_nan=True)
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: a lone surrogate in the text itself (not escaped)
         pass
     try:
         return json.loads(text)

@@ -11,10 +11,15 @@ def test_json_parses_as_json_loads_does():
     assert parse_json_body('{"a": [1, 2.5, null, NaN]}')["a"][:3] == [1, 2.5, None]
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "1" * 4301, "{", ""])
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "1" * 4301, "{", "", "\ud800"])
 def test_every_failure_is_a_json_decode_error(text):
     with pytest.raises(json.JSONDecodeError):
         parse_json_body(text)
+
+
+def test_a_raw_lone_surrogate_in_a_string_is_read_as_json_loads_reads_it():
+    # The fast parser cannot even read such text (TypeError); found by tests/fuzz.
+    assert parse_json_body('"\ud800"') == json.loads('"\ud800"')
 
 
 JSON_LEAVES = (st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=False)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import boto3
 import pytest
 
-from devtools.capture_delivery import capture_lines, deliver_lines
-from devtools.local_aws import create_monitoring_bucket
+from devtools.local.capture_delivery import capture_lines, deliver_lines
+from devtools.local.aws import create_monitoring_bucket
 from modelops.capture.reader import CaptureReader, hour_prefixes, parse_time
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)

@@ -3,7 +3,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from devtools.local_aws import create_monitoring_bucket
+from devtools.local.aws import create_monitoring_bucket
 from modelops.monitoring.labels import LabelJoin
 from modelops.monitoring.settings import Thresholds
 from modelops.monitoring.report import build_report

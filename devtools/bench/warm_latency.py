@@ -1,5 +1,5 @@
 """Warm handler latency in a process of its own, started the way bench_inference.warm_rows does:
-`python -S -B -P devtools/warm_latency.py KIND EVENT CALLS [MODEL]` with only the built function,
+`python -S -B -P devtools/bench/warm_latency.py KIND EVENT CALLS [MODEL]` with only the built function,
 its layers and the runtime's boto3 on PYTHONPATH (the repository goes last, for the shared Lambda
 context). Prints its figures as JSON on its last line.
 
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 # After the built function and its layers, so nothing of the repository shadows them: only for
-# the Lambda context the devtools share (devtools/lambda_local.py imports the standard library).
-sys.path.append(str(Path(__file__).resolve().parent.parent))
-from devtools.lambda_local import LambdaContext as Context  # noqa: E402
+# the Lambda context the devtools share (devtools/local/lambda_local.py imports the standard library).
+sys.path.append(str(Path(__file__).resolve().parents[2]))
+from devtools.local.lambda_local import LambdaContext as Context  # noqa: E402
 
 WARMUP_CALLS = 20
 

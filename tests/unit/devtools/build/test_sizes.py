@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from devtools import build_sizes
+from devtools.build import sizes as build_sizes
 
 
 def fake_build(root: Path, arch: str, layer_bytes: dict[str, int]) -> Path:

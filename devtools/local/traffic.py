@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 
-from devtools.lambda_local import load_event
+from devtools.local.lambda_local import load_event
 
 
 def shifted(instances: list[dict[str, Any]], factors: dict[str, float]) -> list[dict[str, Any]]:

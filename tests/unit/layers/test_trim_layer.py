@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "layers" / "dependencies" / "trim_layer.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "layers" / "dependencies" / "trim_layer.py"
 spec = importlib.util.spec_from_file_location("trim_layer", SCRIPT)
 trim_layer = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(trim_layer)

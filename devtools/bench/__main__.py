@@ -1,6 +1,6 @@
 """`make bench`: measured figures, printed as tables, all from one run on this machine.
 
-Inference (devtools/bench_inference.py): cold init of the built function per runtime, warm
+Inference (devtools/bench/inference.py): cold init of the built function per runtime, warm
 handler latency beside a bare `sam init`-style handler, sizes. Needs `make build ARCH=x86_64`.
 Monitor: throughput and peak memory for windows of 100k and 1M capture records (30 features, 1%
 labelled) read from S3 on the moto server. Each run is a fresh process (so peak RSS is that run's
@@ -129,7 +129,7 @@ class BenchModel:
 
 
 def publish_bench_model() -> BenchModel:
-    from devtools.local_aws import create_model_bucket
+    from devtools.local.aws import create_model_bucket
     from modelops.platform.aws_clients import client
     from modelops.artifacts.loader import load_verified_model
     from modelops.artifacts.store import ModelStore
@@ -146,7 +146,7 @@ def publish_bench_model() -> BenchModel:
 
 
 def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
-    from devtools.local_aws import create_monitoring_bucket
+    from devtools.local.aws import create_monitoring_bucket
     from modelops.platform.aws_clients import client
 
     s3, manifest, models = client("s3"), model.manifest, model.bucket
@@ -177,8 +177,8 @@ LEAK_WARMUP = 1_000
 
 def _leak_events(features: np.ndarray, names: list[str]) -> list[dict]:
     """One of each kind of request, good and bad, as API Gateway sends them (built from events/)."""
-    from devtools.lambda_local import load_event
-    from devtools.traffic import feedback_event, predict_event
+    from devtools.local.lambda_local import load_event
+    from devtools.local.traffic import feedback_event, predict_event
     from modelops.artifacts.features import matrix_to_instances
 
     rows = matrix_to_instances(features[:10], names)
@@ -216,7 +216,7 @@ def leak_child() -> None:
     import collections
     import tracemalloc
 
-    from devtools.lambda_local import cold_start, invoker
+    from devtools.local.lambda_local import cold_start, invoker
     from training.cleaning import clean
     from training.data import load_bundled
 
@@ -273,14 +273,14 @@ def main() -> None:
     if args.child:
         child(args.child)
         return
-    from devtools.local_aws import moto_server
+    from devtools.local.aws import moto_server
     from modelops.platform.aws_clients import client
 
     with moto_server():
         client.cache_clear()
         started = time.perf_counter()
         model = publish_bench_model()
-        from devtools import bench_inference
+        from devtools.bench import inference as bench_inference
 
         print_table("Cold init (median of 5 fresh python3.12 -S processes, built function + layers, x86_64)",
                     ("what", "time"), bench_inference.cold_rows(model.env))

@@ -2,7 +2,7 @@ import json
 
 import requests
 
-from devtools.local_api import LocalApi, running
+from devtools.local.api import LocalApi, running
 
 
 def echo(event: dict) -> dict:

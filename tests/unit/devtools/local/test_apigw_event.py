@@ -7,8 +7,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from devtools.apigw_event import http_response, proxy_event
-from devtools.lambda_local import EVENTS, load_event
+from devtools.local.apigw_event import http_response, proxy_event
+from devtools.local.lambda_local import EVENTS, load_event
 
 API_EVENTS = sorted(path.name for path in EVENTS.glob("*.json") if "httpMethod" in json.loads(path.read_text()))
 # Maps of names chosen by the client: only the value types are the event's structure.

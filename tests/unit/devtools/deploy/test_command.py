@@ -5,9 +5,9 @@ import argparse
 import boto3
 import pytest
 
-from devtools import deploy
-from devtools.deploy import DeployRefused, resolve_parameters
-from devtools.pin_build_architecture import RULE, pin
+from devtools.deploy import command as deploy
+from devtools.deploy.command import DeployRefused, resolve_parameters
+from devtools.build.pin_architecture import RULE, pin
 from tests.support.sam_translator import source_template
 
 

@@ -5,7 +5,7 @@ compiled wheels for one. A deploy of that build with another `Architecture` woul
 wheels to arm64 functions (or the reverse), which fail at import. This adds a rule to the built
 template, so CloudFormation refuses such a deploy before changing anything, whatever command
 started it. Runs in the SAM CLI's environment (its YAML reader keeps the !Ref tags):
-    .venv-sam/bin/python -m devtools.pin_build_architecture .aws-sam/arm64/build/template.yaml arm64
+    .venv-sam/bin/python -m devtools.build.pin_architecture .aws-sam/arm64/build/template.yaml arm64
 """
 import sys
 from pathlib import Path

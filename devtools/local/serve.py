@@ -6,7 +6,7 @@ A moto server stands in for S3; a model is trained on the bundled data and publi
 Lambda starts it, and a local HTTP server turns each request into an API Gateway event for it.
 Its log lines (JSON logs, metrics, capture records) print as CloudWatch would receive them.
 
-    python -m devtools.serve [--port 3000] [--runtime sklearn|onnx] [--estimator logistic_regression]
+    python -m devtools.local.serve [--port 3000] [--runtime sklearn|onnx] [--estimator logistic_regression]
 """
 import argparse
 import contextlib
@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 from werkzeug.serving import make_server
 
-from devtools.lambda_local import cold_start, invoker
-from devtools.local_api import LocalApi
-from devtools.local_aws import create_model_bucket, moto_server
+from devtools.local.lambda_local import cold_start, invoker
+from devtools.local.api import LocalApi
+from devtools.local.aws import create_model_bucket, moto_server
 from modelops.platform.aws_clients import client
 from modelops.artifacts.manifest import Manifest
 
@@ -27,7 +27,7 @@ DEFAULT_PORT = 3000  # sam local start-api's
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m devtools.serve", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m devtools.local.serve", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,

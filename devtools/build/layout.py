@@ -3,7 +3,7 @@
 of the built inference function. Standard library only: build_sizes runs outside the venv."""
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".aws-sam" / "build"
 LAMBDA_RUNTIME = ROOT / ".cache" / "lambda-runtime"  # the runtime's own boto3 (requirements/lambda-runtime.txt)
 RUNTIME_LAYER = {"onnx": "OnnxRuntimeLayer", "sklearn": "DependenciesLayer"}

@@ -1,11 +1,11 @@
 """Print the unzipped size of each built function and layer, and each deployment (function with
 its layers) against Lambda's 250 MB limit and against our own targets; exits non-zero when a
 deployment is over either, so `make build` fails on a layer that has grown.
-Usage: python -m devtools.build_sizes .aws-sam/build"""
+Usage: python -m devtools.build.sizes .aws-sam/build"""
 import sys
 from pathlib import Path
 
-from devtools.built_layout import DEPLOYMENTS
+from devtools.build.layout import DEPLOYMENTS
 
 LAMBDA_LIMIT = 262_144_000
 # Function + layers, unzipped, per architecture (issue 5): room to spare under the limit, and

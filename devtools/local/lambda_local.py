@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 
 

@@ -13,8 +13,8 @@ from typing import Any, Callable
 import joblib
 import numpy as np
 
-from devtools.built_layout import BUILD, ROOT, inference_path
-from devtools.traffic import predict_event
+from devtools.build.layout import BUILD, ROOT, inference_path
+from devtools.local.traffic import predict_event
 from modelops.artifacts.features import matrix_to_instances
 
 COLD_RUNS = 5
@@ -110,7 +110,7 @@ def breakdown_rows(env_for: Callable[[str], dict[str, str]], features: np.ndarra
 
 
 def size_rows() -> list[tuple[str, str]]:
-    from devtools.build_sizes import LAMBDA_LIMIT, TARGETS, built_architecture, deployment_sizes
+    from devtools.build.sizes import LAMBDA_LIMIT, TARGETS, built_architecture, deployment_sizes
 
     if not BUILD.is_dir():
         return [("sizes", "not measured: run `make build` first")]

@@ -1,7 +1,7 @@
 """The inference function behind a local HTTP server, as `sam local start-api` runs it, in-process.
 
 A WSGI application (werkzeug) turns each request into an API Gateway event, invokes the handler and
-sends back its result (devtools/apigw_event.py). One request at a time, like one Lambda execution
+sends back its result (devtools/local/apigw_event.py). One request at a time, like one Lambda execution
 environment: the handler and Powertools' resolver keep per-request state in module globals.
 """
 import json
@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from devtools.apigw_event import http_response, proxy_event
+from devtools.local.apigw_event import http_response, proxy_event
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 # What API Gateway answers when the integration fails (the function raised or timed out).

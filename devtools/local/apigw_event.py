@@ -1,6 +1,6 @@
 """HTTP request -> API Gateway REST proxy event, and the function's result -> HTTP response.
 
-What API Gateway does in front of the inference function, for the local server (devtools/serve.py).
+What API Gateway does in front of the inference function, for the local server (devtools/local/serve.py).
 The event has exactly the keys and nesting of events/*.json (a test compares them), so the handler
 cannot tell the local server from API Gateway, except by the values: stage "local", an apiId of
 "local", and no IAM identity (the local server does not authenticate).

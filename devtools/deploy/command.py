@@ -15,7 +15,7 @@ What it does, in order, each step for a reason `sam deploy` alone gets wrong:
    Gateway logging role set by this stack only when the region has none (never overwritten).
 4. `make build ARCH=<Architecture>`: the build always matches the stack's architecture.
 5. `sam package`, then DeployFingerprint over the packaged code, layers and parameter values
-   (devtools/deploy_fingerprint.py), then `sam deploy` of exactly that package: a new version
+   (devtools/deploy/fingerprint.py), then `sam deploy` of exactly that package: a new version
    behind `live` exactly when one of them changed, through CodeDeploy's DeploymentPreference.
 Confirms the change set when run at a terminal; with no terminal (CI, scripts) it does not ask.
 """
@@ -30,9 +30,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from devtools.deploy_fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
+from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 VERSIONED_FUNCTION = "InferenceFunction"
 

@@ -1,0 +1,1 @@
+"""What sam build produced, its sizes, the architecture rule added to a built template, and SAM's translator offline. Standard library only, except pin_architecture and expand_template, which run in .venv-sam."""
