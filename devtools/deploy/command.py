@@ -31,6 +31,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
+from modelops.artifacts.integrity import sha256_hex
+from modelops.artifacts.manifest import Manifest
+from modelops.artifacts.store import ModelStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
@@ -101,9 +104,6 @@ def existing_stack(cloudformation: Any, stack_name: str) -> dict[str, Any] | Non
 
 def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None) -> dict[str, str]:
     """The parameters that pin `name/version`, after reading and verifying the file it will serve."""
-    from modelops.artifacts.manifest import Manifest
-    from modelops.artifacts.store import ModelStore
-
     store = ModelStore(s3, bucket)
     try:
         manifest: Manifest = store.read_manifest(name, version)
@@ -112,8 +112,6 @@ def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None
                             "publish it with training first, into the stack's ModelBucketName") from error
     runtime, record = manifest.serving_file(runtime)
     data = store.read(name, version, record.file)
-    from modelops.artifacts.integrity import sha256_hex
-
     if sha256_hex(data) != record.sha256:
         raise DeployRefused(f"s3://{bucket}/{store.key(name, version, record.file)} does not match the SHA-256 "
                             "its manifest pins: the object was changed after publishing")
