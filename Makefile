@@ -24,11 +24,12 @@ SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AW
 # make deploy uses your credentials and region (AWS_PROFILE, AWS_REGION, ...), not the build's us-east-1.
 SAM_ENV_DEPLOY := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0
 
-.PHONY: help venv demo serve openapi train deploy test unit integration lint checkov build build-all built-smoke bench clean
+.PHONY: help venv demo serve batch openapi train deploy test unit integration lint checkov build build-all built-smoke bench clean
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
 	@echo "make serve  the API on http://127.0.0.1:3000 (like sam local start-api) with a trained model; no AWS, no Docker"
+	@echo "make batch  score a file the way the batch state machine does: make batch ARGS='--input data.csv --output out/'"
 	@echo "make openapi  write the API contract (generated from the code) to openapi.json"
 	@echo "make test   every test and check: pytest, cfn-lint, sam validate --lint, checkov, sam build, smoke"
 	@echo "make train  train and publish to MODEL_BUCKET (real AWS or AWS_ENDPOINT_URL)"
@@ -70,6 +71,11 @@ demo: $(VENV)/.installed
 # Options: make serve ARGS='--port 3001 --runtime onnx'.
 serve: $(VENV)/.installed
 	$(PY) -m devtools.local.serve $(ARGS)
+
+# Batch scoring in-process (plan, Map workers, summary) on a moto server with a freshly trained model.
+# Options: make batch ARGS='--input data.csv --output out/ --id-column id --runtime sklearn'.
+batch: $(VENV)/.installed
+	$(PY) -m devtools.batch $(ARGS)
 
 # openapi.json is committed; a test fails when it differs from what the code generates.
 openapi: $(VENV)/.installed

@@ -11,10 +11,13 @@ DEPLOYMENTS = {
     **{f"InferenceFunction (ModelRuntime={runtime})": ("InferenceFunction", [layer, "SharedLayer"])
        for runtime, layer in RUNTIME_LAYER.items()},
     "MonitorFunction": ("MonitorFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
+    **{f"BatchFunction (ModelRuntime={runtime})": ("BatchFunction", [layer, "SharedLayer"])
+       for runtime, layer in RUNTIME_LAYER.items()},
 }
 
 
-def inference_path(runtime: str, build: Path = BUILD) -> list[Path]:
-    """Lambda's own order: function code, then layers (/opt/python), then the runtime's packages."""
-    return [build / "InferenceFunction", build / RUNTIME_LAYER[runtime] / "python", build / "SharedLayer" / "python",
+def inference_path(runtime: str, build: Path = BUILD, function: str = "InferenceFunction") -> list[Path]:
+    """Lambda's own order: function code, then layers (/opt/python), then the runtime's packages.
+    The batch function runs with the same layers as the inference function."""
+    return [build / function, build / RUNTIME_LAYER[runtime] / "python", build / "SharedLayer" / "python",
             LAMBDA_RUNTIME]

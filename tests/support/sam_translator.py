@@ -12,7 +12,8 @@ from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
-URI_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}
+URI_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri",
+                  "AWS::Serverless::StateMachine": "DefinitionUri"}
 
 
 def source_template() -> dict:
@@ -20,8 +21,9 @@ def source_template() -> dict:
 
 
 def dir_checksum(path: Path) -> str:
+    """Of a directory's files (names and bytes), or of one file (a state machine definition)."""
     digest = hashlib.md5()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()):
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()

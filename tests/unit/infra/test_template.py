@@ -127,7 +127,7 @@ def test_alarms_and_dashboard_use_only_published_metric_names(template):
 def test_only_the_failure_alarms_notify_and_the_topic_key_lets_cloudwatch_publish(template):
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     notifying = {name for name, alarm in alarms.items() if alarm["Properties"].get("AlarmActions")}
-    assert notifying == {"MonitorFailingAlarm", "MonitorDeadLettersAlarm"}
+    assert notifying == {"MonitorFailingAlarm", "MonitorDeadLettersAlarm", "BatchJobsFailingAlarm"}
     for name in notifying:
         assert alarms[name]["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]
     # alias/aws/sns would silently drop every alarm notification (its key policy cannot grant CloudWatch).

@@ -26,6 +26,13 @@ WILDCARD_ALLOWED = {
         "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: AWS requires '*'",
     ("MonitorFunctionRole", "WriteTraces"):
         "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: AWS requires '*'",
+    ("BatchFunctionRole", "WriteTraces"):
+        "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: AWS requires '*'",
+    ("BatchStateMachineRole", "WriteTraces"):
+        "X-Ray's trace and sampling actions have no resource-level permissions: AWS requires '*'",
+    ("BatchStateMachineRole", "DeliverExecutionLogs"):
+        "CloudWatch Logs' vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, ...) have no "
+        "resource-level permissions: AWS requires '*' for a state machine's logging",
     (KEY, "AccountAdministersTheKey"):
         "AWS's default key-policy statement: kms:* for the account root lets IAM policies grant use of the key "
         "(without it the key becomes unmanageable); Resource '*' in a key policy is the key itself",
@@ -48,6 +55,8 @@ KEY_USE = {
     "MonitorFunctionRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3"), ("kms:Decrypt", "sns"),
                             ("kms:GenerateDataKey", "sns"), ("kms:Decrypt", "sqs"), ("kms:GenerateDataKey", "sqs")},
     "MonitorScheduleRole": {("kms:Decrypt", "sqs"), ("kms:GenerateDataKey", "sqs")},
+    "BatchFunctionRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
+    "BatchStateMachineRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
     "CaptureDeliveryRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
 }
 

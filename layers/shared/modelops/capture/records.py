@@ -7,6 +7,7 @@ LOG_LEVEL. Format (schema_version 1):
     {"record_type": "prediction", "schema_version": 1, "prediction_id": "...", "time": "...",
      "model_name": "...", "model_version": "...", "inputs": {"feature": 1.0, "other": null},
      "output": {"label": 0, "probabilities": {"0": 0.9, "1": 0.1}}}
+    (batch scoring adds "origin": "batch" and writes gzip objects straight to capture/YYYY/MM/DD/HH/)
     {"record_type": "feedback", "schema_version": 1, "prediction_id": "...", "time": "...",
      "model_name": "...", "model_version": "...", "label": 1}
 """
@@ -20,6 +21,9 @@ from modelops.platform.json_encoding import dumps
 SCHEMA_VERSION = 1
 PREDICTION = "prediction"
 FEEDBACK = "feedback"
+# Where a prediction was made: the API (no "origin" field, as before batch existed) or a batch job
+# ("origin": "batch"), so the monitor can report them apart.
+LIVE, BATCH = "live", "batch"
 # What the log subscription filter matches on: no other line this function writes has it.
 FILTER_PATTERN = '{ $.record_type = "prediction" || $.record_type = "feedback" }'
 
@@ -29,13 +33,16 @@ def _now() -> str:
 
 
 def prediction_records(model_name: str, model_version: str, instances: list[dict[str, Any]],
-                       ids: list[str], outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One record per instance; `outputs` are the predictions' {label, probabilities}, as returned."""
-    moment = _now()
+                       ids: list[str], outputs: list[dict[str, Any]], moment: str | None = None,
+                       origin: str = LIVE) -> list[dict[str, Any]]:
+    """One record per instance; `outputs` are the predictions' {label, probabilities}, as returned.
+    Batch scoring passes its job's start as `moment` and origin=BATCH; live records carry no origin."""
+    moment = moment or _now()
+    marks = {} if origin == LIVE else {"origin": origin}
     return [
         {"record_type": PREDICTION, "schema_version": SCHEMA_VERSION, "prediction_id": prediction_id,
          "time": moment, "model_name": model_name, "model_version": model_version, "inputs": instance,
-         "output": output}
+         "output": output, **marks}
         for instance, prediction_id, output in zip(instances, ids, outputs)
     ]
 

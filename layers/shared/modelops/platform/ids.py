@@ -5,6 +5,7 @@ monitor knows from the id alone which window its prediction belongs to (and so h
 label is) without any lookup on the request path.
 """
 import secrets
+from hashlib import blake2b
 import time
 from datetime import datetime, timezone
 
@@ -22,13 +23,14 @@ def new_prediction_ids(count: int, now_ms: int | None = None) -> list[str]:
     """`count` ids of one moment: one clock read and one draw of randomness for a whole batch."""
     millis = (int(time.time() * 1000) if now_ms is None else now_ms) & (2**48 - 1)
     randomness = secrets.token_bytes(10 * count)
-    ids = []
-    for start in range(0, 10 * count, 10):
-        value = millis << 80 | int.from_bytes(randomness[start:start + 10])
-        value = value & ~(0xF << 76) | _VERSION
-        value = value & ~(0x3 << 62) | _VARIANT
-        ids.append(f"{value:032x}")
-    return ids
+    return [_as_id(millis, randomness[start:start + 10]) for start in range(0, 10 * count, 10)]
+
+
+def _as_id(millis: int, random_bytes: bytes) -> str:
+    value = millis << 80 | int.from_bytes(random_bytes)
+    value = value & ~(0xF << 76) | _VERSION
+    value = value & ~(0x3 << 62) | _VARIANT
+    return f"{value:032x}"
 
 
 def prediction_time(prediction_id: str) -> datetime | None:
@@ -40,3 +42,10 @@ def prediction_time(prediction_id: str) -> datetime | None:
     except ValueError:
         return None
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+
+
+def derived_prediction_ids(seeds: list[bytes], now_ms: int) -> list[str]:
+    """Ids of the same form whose random bits are a hash of each seed: scoring the same rows again
+    in the same job (a retried batch chunk) gives the same ids, so nothing is duplicated."""
+    millis = now_ms & (2**48 - 1)
+    return [_as_id(millis, blake2b(seed, digest_size=10).digest()) for seed in seeds]

@@ -1,0 +1,1 @@
+"""`make batch`: batch scoring in-process, the state machine's steps run the way Step Functions runs them."""

@@ -1,0 +1,174 @@
+"""A chunk's lines to the model's feature matrix, column by column, and the rows refused on the way.
+
+The same rules as a request to the API: a feature left out, or empty, is a missing value (the
+pipeline's imputer fills it, as in training); text that is not a number, and infinities, are
+refused (NaN is a missing value in a CSV, where "nan" is how pandas writes one). Refused rows are
+returned with the API's error code and the line itself; they never stop the chunk.
+"""
+import csv
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from modelops.artifacts.features import UnknownFeatures
+from modelops.artifacts.missing_values import MISSING_TEXT
+from modelops.batch.chunks import split_lines
+from modelops.batch.job import Chunk
+
+INVALID_VALUE, INVALID_JSON, UNKNOWN_FEATURE = "validation_error", "invalid_json", UnknownFeatures.code
+MAX_ROW_CHARS = 2_000  # of the refused line, in its errors-file entry
+
+
+@dataclass
+class RowError:
+    offset: int
+    row_id: str | None
+    code: str
+    message: str
+    line: str
+
+    def record(self, source: str) -> dict[str, Any]:
+        entry = {"source": source, "offset": self.offset, "code": self.code, "message": self.message,
+                 "row": self.line[:MAX_ROW_CHARS]}
+        if self.row_id is not None:
+            entry["id"] = self.row_id
+        return entry
+
+
+@dataclass
+class ParsedRows:
+    offsets: list[int]  # of each scored row's line in its object: its identity
+    ids: list[str | None]  # the id column's value, when the job names one
+    matrix: np.ndarray  # (rows, features) in the model's column order; NaN = missing
+    lines: int = 0  # lines read, blank ones included
+    blank_lines: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def drop(self, rows: list[int], code: str, message: str, lines_by_offset: dict[int, str]) -> "ParsedRows":
+        """These rows refused (by the scorer); the rest kept in order."""
+        refused = set(rows)
+        keep = [index for index in range(len(self.offsets)) if index not in refused]
+        errors = self.errors + [RowError(self.offsets[i], self.ids[i], code, message, lines_by_offset.get(self.offsets[i], ""))
+                                for i in sorted(refused)]
+        return ParsedRows([self.offsets[i] for i in keep], [self.ids[i] for i in keep], self.matrix[keep],
+                          self.lines, self.blank_lines, errors)
+
+
+def _decoded(first_offset: int, data: bytes, errors: list[RowError]) -> tuple[list[tuple[int, str]], int, int]:
+    """(offset, text) of non-blank lines; counts of lines and blank lines. Non-UTF-8 lines are refused."""
+    decoded, blank = [], 0
+    lines = split_lines(first_offset, data)
+    for offset, raw in lines:
+        if not raw.strip():
+            blank += 1
+            continue
+        try:
+            decoded.append((offset, raw.decode("utf-8")))
+        except UnicodeDecodeError as error:
+            errors.append(RowError(offset, None, INVALID_VALUE, f"Not UTF-8 (byte {error.start} of the line); "
+                                   "save the file as UTF-8.", raw.decode("utf-8", errors="replace")))
+    return decoded, len(lines), blank
+
+
+def parse_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str], id_column: str | None) -> ParsedRows:
+    errors: list[RowError] = []
+    decoded, line_count, blank = _decoded(first_offset, data, errors)
+    width = len(chunk.columns)
+    id_index = chunk.columns.index(id_column) if id_column is not None else None
+    offsets, ids, texts, records = [], [], [], []
+    for (offset, text), record in zip(decoded, csv.reader([text for _, text in decoded], delimiter=chunk.delimiter)):
+        row_id = record[id_index] if id_index is not None and id_index < len(record) else None
+        if len(record) != width:
+            errors.append(RowError(offset, row_id, INVALID_VALUE, f"{len(record)} fields; the header has {width}.", text))
+            continue
+        offsets.append(offset)
+        ids.append(row_id)
+        texts.append(text)
+        records.append(record)
+    matrix = np.full((len(records), len(features)), np.nan)
+    bad: dict[int, str] = {}
+    for position, name in enumerate(chunk.columns):
+        if name not in features:
+            continue
+        column, problems = _numbers([record[position] for record in records], name)
+        matrix[:, features.index(name)] = column
+        for row, problem in problems.items():
+            bad.setdefault(row, problem)
+    keep = [row for row in range(len(records)) if row not in bad]
+    errors += [RowError(offsets[row], ids[row], INVALID_VALUE, bad[row], texts[row]) for row in sorted(bad)]
+    return ParsedRows([offsets[row] for row in keep], [ids[row] for row in keep], matrix[keep], line_count, blank, errors)
+
+
+def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, str]]:
+    """A column of CSV cells as float64 (missing -> NaN), and the rows whose cell is no number."""
+    values = np.array(cells, dtype=np.str_) if cells else np.array([], dtype=np.str_)
+    missing = np.isin(np.char.lower(np.char.strip(values)), list(MISSING_TEXT))
+    values[missing] = "nan"
+    try:
+        column = values.astype(np.float64)  # all at once: the usual case
+    except ValueError:
+        column = np.array([_number(cell) for cell in values.tolist()], dtype=np.float64)
+    problems = {int(row): f"{name}: {cells[row]!r} is not a number." for row in np.flatnonzero(np.isnan(column) & ~missing)}
+    infinite = np.flatnonzero(np.isinf(column))
+    problems.update({int(row): f"{name}: {cells[row]!r} is not finite." for row in infinite})
+    return column, problems
+
+
+def _number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return float("nan")  # not a number; told apart from a missing value by the caller's mask
+
+
+def parse_jsonl(first_offset: int, data: bytes, features: list[str], id_column: str | None) -> ParsedRows:
+    """Each line one JSON object of feature name to number or null, as one instance sent to the API."""
+    errors: list[RowError] = []
+    decoded, line_count, blank = _decoded(first_offset, data, errors)
+    index = {name: position for position, name in enumerate(features)}
+    offsets, ids, rows = [], [], []
+    for offset, text in decoded:
+        try:
+            instance = json.loads(text)
+        except ValueError:
+            errors.append(RowError(offset, None, INVALID_JSON, "Not valid JSON.", text))
+            continue
+        if not isinstance(instance, dict):
+            errors.append(RowError(offset, None, INVALID_VALUE, "Each line must be a JSON object of feature name to number.", text))
+            continue
+        row_id = instance.pop(id_column, None) if id_column is not None else None
+        row_id = None if row_id is None else str(row_id)
+        row, problem, code = [np.nan] * len(features), None, INVALID_VALUE
+        for name, value in instance.items():
+            if name not in index:
+                problem, code = f"Unknown feature {name!r}.", UNKNOWN_FEATURE
+                break
+            if value is None:
+                continue
+            number = _finite(value)
+            if number is None:
+                problem = f"{name}: {json.dumps(value)[:80]} is not a finite number."
+                break
+            row[index[name]] = number
+        if problem is not None:
+            errors.append(RowError(offset, row_id, code, problem, text))
+            continue
+        offsets.append(offset)
+        ids.append(row_id)
+        rows.append(row)
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
+    return ParsedRows(offsets, ids, matrix, line_count, blank, errors)
+
+
+def _finite(value: Any) -> float | None:
+    """A JSON number as float; None for anything else (booleans, text, NaN/Infinity, an integer
+    too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if np.isfinite(number) else None

@@ -1,0 +1,110 @@
+"""Score one chunk: read the lines it owns, refuse bad rows, score the rest vectorised with the
+model the API serves, and write predictions, errors and capture under keys fixed by the chunk."""
+import time
+from collections import Counter
+from datetime import datetime
+from hashlib import blake2b
+from typing import Any
+
+import numpy as np
+
+from modelops.artifacts.features import matrix_to_instances
+from modelops.artifacts.loader import LoadedModel
+from modelops.batch.chunks import owned_bytes, s3_fetch
+from modelops.batch.job import Chunk, Job
+from modelops.batch.locations import CHUNKS, ERRORS, PREDICTIONS, S3Location, chunk_name, output_prefix
+from modelops.batch.results import (capture_hour, capture_object, errors_jsonl, predictions_csv,
+                                    predictions_jsonl)
+from modelops.batch.rows import ParsedRows, parse_csv, parse_jsonl
+from modelops.batch.summary import ChunkReport
+from modelops.capture.reader import CAPTURE_PREFIX
+from modelops.capture.records import BATCH, prediction_records
+from modelops.platform.ids import derived_prediction_ids
+from modelops.serving.prediction import Predictions
+from modelops.serving.scoring import UnscorableInstances, probabilities
+
+EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl"}
+
+
+def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_bucket: str | None,
+                capture_rate: float = 1.0) -> ChunkReport:
+    started = time.perf_counter()
+    first, data = owned_bytes(s3_fetch(s3, chunk), chunk)
+    features = model.manifest.feature_names
+    if chunk.format == "csv":
+        parsed = parse_csv(chunk, first, data, features, job.id_column)
+    else:
+        parsed = parse_jsonl(first, data, features, job.id_column)
+    parsed, predictions = _score(job, chunk, model, parsed, data, first)
+    output = S3Location.parse(job.output, "output")
+    prefix = output_prefix(output)
+    name = chunk_name(chunk.source, chunk.start, EXTENSIONS[chunk.format])
+    body = (predictions_csv(parsed, chunk.source, job.id_column, predictions.ids, predictions.labels,
+                            predictions.probabilities.tolist(), predictions.classes)
+            if chunk.format == "csv" else
+            predictions_jsonl(parsed, chunk.source, job.id_column, predictions.ids, predictions.outputs))
+    s3.put_object(Bucket=output.bucket, Key=prefix + PREDICTIONS + name, Body=body)
+    errors_key = prefix + ERRORS + chunk_name(chunk.source, chunk.start, ".jsonl")
+    if parsed.errors:
+        s3.put_object(Bucket=output.bucket, Key=errors_key, Body=errors_jsonl(parsed, chunk.source))
+    else:  # a re-run that fixed the rows must not leave the old errors behind
+        s3.delete_object(Bucket=output.bucket, Key=errors_key)
+    captured = _capture(job, chunk, model, parsed, predictions, s3, capture_bucket, capture_rate)
+    report = ChunkReport(job_id=job.job_id, source=chunk.source, start=chunk.start, lines=parsed.lines, blank_lines=parsed.blank_lines,
+                         rows_scored=len(parsed.offsets), rows_refused=len(parsed.errors),
+                         refused_by_code=dict(Counter(error.code for error in parsed.errors)), captured=captured,
+                         seconds=round(time.perf_counter() - started, 3))
+    s3.put_object(Bucket=output.bucket, Key=prefix + CHUNKS + chunk_name(chunk.source, chunk.start, ".json"),
+                  Body=report.model_dump_json().encode())
+    return report
+
+
+def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data: bytes,
+           first: int) -> tuple[ParsedRows, Predictions]:
+    """Probabilities for every parsed row; rows the model cannot score (overflow) are refused
+    with the API's code and the rest scored again."""
+    classes = model.manifest.classes
+    if parsed.offsets:
+        try:
+            scores = probabilities(model.pipeline, parsed.matrix)
+        except UnscorableInstances as refused:
+            lines = _lines_at(data, first, [parsed.offsets[row] for row in refused.rows])
+            parsed = parsed.drop(refused.rows, refused.code, refused.row_message, lines)
+            scores = probabilities(model.pipeline, parsed.matrix) if parsed.offsets else None
+    else:
+        scores = None
+    if scores is None:
+        scores = np.empty((0, len(classes)))
+    started_ms = int(datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() * 1000)
+    seeds = [f"{job.job_id}\0{chunk.key}\0{offset}".encode() for offset in parsed.offsets]
+    return parsed, Predictions(derived_prediction_ids(seeds, started_ms), scores, scores.argmax(axis=1), classes)
+
+
+def _lines_at(data: bytes, first: int, offsets: list[int]) -> dict[int, str]:
+    found = {}
+    for offset in offsets:
+        start = offset - first
+        end = data.find(b"\n", start)
+        found[offset] = data[start:end if end != -1 else len(data)].rstrip(b"\r").decode("utf-8", errors="replace")
+    return found
+
+
+def _capture(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, predictions: Predictions, s3: Any,
+             bucket: str | None, rate: float) -> int:
+    """Batch predictions as capture records (marked "origin": "batch") straight to the monitor's
+    capture prefix, in the hour the job started: a retried chunk rewrites the same object."""
+    if not bucket or not len(predictions):
+        return 0
+    # Sampled by id, not by a random draw, so a retried chunk captures the same rows.
+    keep = [row for row, prediction_id in enumerate(predictions.ids) if int(prediction_id[-8:], 16) < rate * 2**32]
+    if not keep:
+        return 0
+    outputs = predictions.outputs
+    records = prediction_records(job.model.name, job.model.version,
+                                 matrix_to_instances(parsed.matrix[keep], model.manifest.feature_names),
+                                 [predictions.ids[row] for row in keep], [outputs[row] for row in keep],
+                                 moment=job.started_at, origin=BATCH)
+    digest = blake2b(f"{chunk.key}\0{chunk.start}".encode(), digest_size=8).hexdigest()
+    key = f"{CAPTURE_PREFIX}{capture_hour(job.started_at)}/batch-{job.job_id}-{digest}.gz"
+    s3.put_object(Bucket=bucket, Key=key, Body=capture_object(records))
+    return len(records)

@@ -1,0 +1,100 @@
+"""The batch scoring state machine's definition: valid ASL (cfn-lint's schema), the flow the
+docs describe, and only paths the plan step really returns."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+from tests.support.sam_translator import source_template
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFINITION = ROOT / "statemachine" / "batch_scoring.asl.json"
+# What steps.plan returns (tests/integration/test_batch_scoring.py checks the real output has these).
+PLAN_OUTPUT_PATHS = {"$.plan.bucket", "$.plan.key", "$.job", "$.limits.chunks_per_worker", "$.limits.max_concurrency",
+                     "$.limits.tolerated_failure_percentage", "$.results.bucket", "$.results.prefix"}
+
+
+def definition() -> dict:
+    return json.loads(DEFINITION.read_text())
+
+
+def lint_definition(asl: dict) -> list[str]:
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"BatchScoring": {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {"Definition": asl, "RoleArn": "arn:aws:iam::123456789012:role/batch",
+                       "DefinitionSubstitutions": {"BatchFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:b"}}}}}
+    return [str(match) for match in lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))]
+
+
+def test_cfn_lint_validates_the_definition():
+    assert lint_definition(definition()) == []
+
+
+def test_cfn_lint_would_catch_a_broken_definition():
+    broken = definition()
+    del broken["States"]["Score"]["ItemProcessor"]["StartAt"]
+    assert any("E3601" in problem for problem in lint_definition(broken))
+
+
+def test_plan_then_a_distributed_map_of_express_children_then_summarise():
+    states = definition()["States"]
+    assert definition()["StartAt"] == "Plan" and states["Plan"]["Next"] == "Score"
+    score = states["Score"]
+    assert score["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+    assert score["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert score["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
+    assert score["ItemBatcher"]["BatchInput"] == {"job.$": "$.job"}
+    assert score["ResultWriter"]["Resource"] == "arn:aws:states:::s3:putObject"
+    # A Map that fails beyond the tolerated share is still summarised, then fails the execution.
+    assert score["Catch"][0]["Next"] == "Summarise" and score["Next"] == "Summarise"
+    assert states["MoreFailedThanTolerated"]["Choices"][0]["Next"] == "JobFailed"
+    assert states["JobFailed"]["Type"] == "Fail"
+
+
+def test_every_task_invokes_the_batch_function_and_retries_lambda_faults():
+    tasks = []
+
+    def walk(states: dict) -> None:
+        for state in states.values():
+            if state["Type"] == "Task":
+                tasks.append(state)
+            if "ItemProcessor" in state:
+                walk(state["ItemProcessor"]["States"])
+    walk(definition()["States"])
+    assert len(tasks) == 3
+    for task in tasks:
+        assert task["Resource"] == "arn:aws:states:::lambda:invoke"
+        assert task["Parameters"]["FunctionName"] == "${BatchFunctionArn}"
+        assert "Lambda.TooManyRequestsException" in task["Retry"][0]["ErrorEquals"]
+
+
+def test_substitutions_match_the_template():
+    used = set(re.findall(r"\$\{(\w+)\}", DEFINITION.read_text()))
+    machine = source_template()["Resources"]["BatchScoringStateMachine"]["Properties"]
+    assert used == set(machine["DefinitionSubstitutions"])
+    assert machine["DefinitionUri"] == "statemachine/batch_scoring.asl.json"
+
+
+def test_the_map_reads_only_what_the_plan_returns():
+    score = definition()["States"]["Score"]
+    text = json.dumps({key: score[key] for key in ("ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrencyPath",
+                                                   "ToleratedFailurePercentagePath")})
+    assert set(re.findall(r'"(\$\.[\w.]+)"', text)) == PLAN_OUTPUT_PATHS
+
+
+@pytest.mark.parametrize("parameter, variable", [
+    ("BatchMaxConcurrency", "BATCH_MAX_CONCURRENCY"), ("BatchToleratedFailurePercentage", "BATCH_TOLERATED_FAILURE_PERCENTAGE"),
+    ("BatchChunksPerWorker", "BATCH_CHUNKS_PER_WORKER"), ("BatchChunkMiB", "BATCH_CHUNK_MIB")])
+def test_the_map_limits_reach_the_function_that_plans(parameter, variable):
+    variables = source_template()["Resources"]["BatchFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables[variable] == {"Ref": parameter}
+
+
+def test_the_function_gets_exactly_the_settings_it_reads():
+    from modelops.batch.settings import BatchSettings
+
+    variables = source_template()["Resources"]["BatchFunction"]["Properties"]["Environment"]["Variables"]
+    read = {field.alias for field in BatchSettings.model_fields.values()}
+    assert set(variables) - {"POWERTOOLS_SERVICE_NAME"} == read
