@@ -7,6 +7,8 @@ labelled) read from S3 on the moto server. Each run is a fresh process (so peak 
 alone), next to the same process reading an empty window (the floor: imports, baseline) and a
 naive reader that loads the whole window into memory before profiling (what a pandas-style
 monitor does).
+Batch scoring (devtools/bench/batch_throughput.py): one worker on a 1M-row CSV per runtime, and
+projected wall time and cost of 10M and 100M rows at Map concurrency 10/100/1,000.
 Leak check: 10,000 sequential invocations of the inference handler with mixed good and bad
 requests, per runtime, in a fresh process: RSS and traced Python heap before and after.
 """
@@ -300,6 +302,9 @@ def main() -> None:
                     f"{LEAK_WARMUP:,} warm-up calls; fresh process per runtime; heap traced by tracemalloc)",
                     ("handler", "requests (status:count)", "RSS before -> after",
                      f"heap growth, 1st / 2nd {LEAK_REQUESTS // 2:,} calls", "time"), leak_rows(model))
+        from devtools.bench import batch_throughput
+
+        batch_throughput.print_tables(batch_throughput.measure())
         print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     client.cache_clear()
 

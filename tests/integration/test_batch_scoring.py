@@ -33,8 +33,9 @@ def buckets(aws):
     return s3, create_monitoring_bucket("batch-monitoring")
 
 
-def _settings(env: dict[str, str], monitoring: str, chunk_bytes: int = 4096) -> BatchSettings:
-    return BatchSettings.model_validate({**env, "MONITORING_BUCKET": monitoring, "BATCH_CHUNK_MIB": chunk_bytes / 2**20})
+def _settings(env: dict[str, str], monitoring: str, chunk_bytes: int = 4096, capture: float = 1.0) -> BatchSettings:
+    return BatchSettings.model_validate({**env, "MONITORING_BUCKET": monitoring, "BATCH_CHUNK_MIB": chunk_bytes / 2**20,
+                                         "BATCH_CAPTURE_SAMPLE_RATE": capture})
 
 
 def _csv(rows: np.ndarray, extra: list[str] = ()) -> bytes:
@@ -147,6 +148,15 @@ def test_batch_predictions_are_captured_for_the_monitor_marked_as_batch(buckets,
     scored = _predictions(_objects(s3, "batch-out", "capture-out/"))
     assert {r["prediction_id"] for r in records} >= {row["prediction_id"] for row in scored}
     assert all(set(r["inputs"]) == set(NAMES) and r["time"] == STARTED for r in records)
+
+
+def test_batch_capture_is_a_stable_sample_at_the_batch_rate(buckets, inference_env):
+    s3, monitoring = buckets
+    s3.put_object(Bucket="batch-in", Key="sample/s.csv", Body=_csv(DATA.data[np.arange(2000) % len(DATA.data)]))
+    request = {"input": "s3://batch-in/sample/s.csv", "output": "s3://batch-out/sample/", "id_column": "patient"}
+    counts = [run_job(request, _settings(inference_env, monitoring, 10 ** 6, capture=0.1), s3, job_id="job-sample",
+                      started_at=STARTED)["capture_records"] for _ in range(2)]
+    assert counts[0] == counts[1] and 140 <= counts[0] <= 260  # 10% of 2,000, the same rows on a retry
 
 
 def test_a_failed_chunk_makes_the_job_partial_and_is_named(buckets, inference_env):

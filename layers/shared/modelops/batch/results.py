@@ -1,37 +1,56 @@
 """What a chunk writes: its predictions (in the input's format), its refused rows, its capture records."""
-import csv
 import gzip
-import io
 import json
+import re
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import orjson
+
 from modelops.batch.rows import ParsedRows
-from modelops.platform.json_encoding import dumps
+from modelops.platform.json_encoding import json_lines
 
 
 def predictions_csv(parsed: ParsedRows, source: str, id_column: str | None, prediction_ids: list[str],
-                    labels: list[Any], probabilities: list[list[float]], classes: list[Any]) -> bytes:
+                    labels: list[Any], probabilities: np.ndarray, classes: list[Any]) -> bytes:
     """One row per scored input row: its identity (id column, source, offset), the prediction id,
-    the label and one probability column per class."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    identity = [id_column] if id_column else []
-    writer.writerow(identity + ["source", "offset", "prediction_id", "label"] + [f"probability_{c}" for c in classes])
-    ids = parsed.ids if id_column else [None] * len(parsed.offsets)
-    writer.writerows(
-        ([row_id] if id_column else []) + [source, offset, prediction_id, label] + row
-        for row_id, offset, prediction_id, label, row in zip(ids, parsed.offsets, prediction_ids, labels, probabilities))
-    return out.getvalue().encode()
+    the label and one probability column per class. Joined by hand (a few times faster than
+    csv.writer per row), quoting by the csv module's rules any field that needs it."""
+    header = ([id_column] if id_column else []) + ["source", "offset", "prediction_id", "label"] + [
+        f"probability_{c}" for c in classes]
+    constant = _field(source)
+    rows = [",".join(map(_field, header))]
+    ids = [_field(row_id) + "," for row_id in parsed.ids] if id_column else [""] * len(parsed.offsets)
+    rows += [f"{row_id}{constant},{offset},{prediction_id},{_field(str(label))},{numbers}"
+             for row_id, offset, prediction_id, label, numbers in zip(ids, parsed.offsets, prediction_ids, labels,
+                                                                      _number_rows(probabilities))]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _number_rows(matrix: np.ndarray) -> list[str]:
+    """Each row's numbers joined by commas, shortest round-trip form (as repr), formatted in one
+    orjson call instead of a repr per number."""
+    if not len(matrix):
+        return []
+    text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return text[2:-2].split("],[")
+
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]|^\s|\s$')
+
+
+def _field(text: str | None) -> str:
+    text = "" if text is None else text
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
 def predictions_jsonl(parsed: ParsedRows, source: str, id_column: str | None, prediction_ids: list[str],
                       outputs: list[dict[str, Any]]) -> bytes:
-    lines = []
-    for index, (offset, prediction_id, output) in enumerate(zip(parsed.offsets, prediction_ids, outputs)):
-        identity = {"id": parsed.ids[index]} if id_column else {}
-        lines.append(dumps({**identity, "source": source, "offset": offset, "prediction_id": prediction_id, **output}))
-    return "".join(line + "\n" for line in lines).encode()
+    ids = parsed.ids if id_column else [None] * len(parsed.offsets)
+    return json_lines({**({"id": row_id} if id_column else {}), "source": source, "offset": offset,
+                       "prediction_id": prediction_id, **output}
+                      for row_id, offset, prediction_id, output in zip(ids, parsed.offsets, prediction_ids, outputs))
 
 
 def errors_jsonl(parsed: ParsedRows, source: str) -> bytes:
@@ -39,8 +58,9 @@ def errors_jsonl(parsed: ParsedRows, source: str) -> bytes:
 
 
 def capture_object(records: list[dict[str, Any]]) -> bytes:
-    """Gzip JSON lines, the format Firehose delivers live capture in (modelops/capture/reader.py)."""
-    return gzip.compress("".join(dumps(record) + "\n" for record in records).encode(), compresslevel=6)
+    """Gzip JSON lines, the format Firehose delivers live capture in (modelops/capture/reader.py).
+    Level 1: several times faster than the default 6 on these records, for a few percent more bytes."""
+    return gzip.compress(json_lines(records), compresslevel=1)
 
 
 def capture_hour(started_at: str) -> str:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # 16 MiB of CSV is about 80,000 rows of 30 features: a few seconds of one worker, so a child's
 # start-up and S3 round trips are a small share, and a failed chunk costs little to redo.
 DEFAULT_CHUNK_MIB = 16.0
+DEFAULT_CAPTURE_SAMPLE_RATE = 0.1
 # A worker holds a chunk several times over (bytes, text, cells, matrix): 256 MiB fits its memory.
 MAX_CHUNK_MIB = 256.0
 
@@ -20,7 +21,9 @@ class BatchSettings(BaseModel):
     model_sha256: str = Field("", alias="MODEL_SHA256")
     runtime: str = Field("sklearn", alias="MODEL_RUNTIME")
     monitoring_bucket: str = Field("", alias="MONITORING_BUCKET")  # empty: batch predictions are not captured
-    capture_sample_rate: float = Field(1.0, ge=0, le=1, alias="CAPTURE_SAMPLE_RATE")
+    # A share of a batch job's rows, not all: a million-row job would otherwise be a million capture
+    # records for every monitor run to read, where a sample describes the distribution as well.
+    capture_sample_rate: float = Field(DEFAULT_CAPTURE_SAMPLE_RATE, ge=0, le=1, alias="BATCH_CAPTURE_SAMPLE_RATE")
     chunk_mib: float = Field(DEFAULT_CHUNK_MIB, gt=0, le=MAX_CHUNK_MIB, alias="BATCH_CHUNK_MIB")
 
     # The Distributed Map's limits (template parameters BatchMaxConcurrency, ...): the plan step

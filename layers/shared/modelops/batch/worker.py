@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from modelops.artifacts.features import matrix_to_instances
 from modelops.artifacts.loader import LoadedModel
 from modelops.batch.chunks import owned_bytes, s3_fetch
 from modelops.batch.job import Chunk, Job
@@ -27,7 +26,7 @@ EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl"}
 
 
 def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_bucket: str | None,
-                capture_rate: float = 1.0) -> ChunkReport:
+                capture_rate: float) -> ChunkReport:
     started = time.perf_counter()
     first, data = owned_bytes(s3_fetch(s3, chunk), chunk)
     features = model.manifest.feature_names
@@ -40,7 +39,7 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
     prefix = output_prefix(output)
     name = chunk_name(chunk.source, chunk.start, EXTENSIONS[chunk.format])
     body = (predictions_csv(parsed, chunk.source, job.id_column, predictions.ids, predictions.labels,
-                            predictions.probabilities.tolist(), predictions.classes)
+                            predictions.probabilities, predictions.classes)
             if chunk.format == "csv" else
             predictions_jsonl(parsed, chunk.source, job.id_column, predictions.ids, predictions.outputs))
     s3.put_object(Bucket=output.bucket, Key=prefix + PREDICTIONS + name, Body=body)
@@ -76,8 +75,8 @@ def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data:
     if scores is None:
         scores = np.empty((0, len(classes)))
     started_ms = int(datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() * 1000)
-    seeds = [f"{job.job_id}\0{chunk.key}\0{offset}".encode() for offset in parsed.offsets]
-    return parsed, Predictions(derived_prediction_ids(seeds, started_ms), scores, scores.argmax(axis=1), classes)
+    ids = derived_prediction_ids(f"{job.job_id}\0{chunk.key}".encode(), parsed.offsets, started_ms)
+    return parsed, Predictions(ids, scores, scores.argmax(axis=1), classes)
 
 
 def _lines_at(data: bytes, first: int, offsets: list[int]) -> dict[int, str]:
@@ -96,13 +95,21 @@ def _capture(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, pre
     if not bucket or not len(predictions):
         return 0
     # Sampled by id, not by a random draw, so a retried chunk captures the same rows.
-    keep = [row for row, prediction_id in enumerate(predictions.ids) if int(prediction_id[-8:], 16) < rate * 2**32]
+    # Sampled by row offset (Knuth's multiplicative hash, salted by the object), not by a random
+    # draw, so a retried chunk captures the same rows; vectorised over the chunk.
+    salt = int.from_bytes(blake2b(chunk.key.encode(), digest_size=4).digest())
+    spread = (np.asarray(parsed.offsets, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(salt)) & np.uint64(0xFFFFFFFF)
+    keep = np.flatnonzero(spread < rate * 2**32).tolist()
     if not keep:
         return 0
-    outputs = predictions.outputs
-    records = prediction_records(job.model.name, job.model.version,
-                                 matrix_to_instances(parsed.matrix[keep], model.manifest.feature_names),
-                                 [predictions.ids[row] for row in keep], [outputs[row] for row in keep],
+    names = model.manifest.feature_names
+    class_names = [str(label) for label in predictions.classes]
+    outputs = [{"label": predictions.classes[winner], "probabilities": dict(zip(class_names, row))}
+               for winner, row in zip(predictions.winners[keep].tolist(), predictions.probabilities[keep].tolist())]
+    # NaN stays NaN: the JSON encoder writes it as null, the missing value a capture record holds.
+    instances = [dict(zip(names, row)) for row in parsed.matrix[keep].tolist()]
+    records = prediction_records(job.model.name, job.model.version, instances,
+                                 [predictions.ids[row] for row in keep], outputs,
                                  moment=job.started_at, origin=BATCH)
     digest = blake2b(f"{chunk.key}\0{chunk.start}".encode(), digest_size=8).hexdigest()
     key = f"{CAPTURE_PREFIX}{capture_hour(job.started_at)}/batch-{job.job_id}-{digest}.gz"

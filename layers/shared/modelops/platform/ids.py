@@ -44,8 +44,10 @@ def prediction_time(prediction_id: str) -> datetime | None:
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
 
 
-def derived_prediction_ids(seeds: list[bytes], now_ms: int) -> list[str]:
-    """Ids of the same form whose random bits are a hash of each seed: scoring the same rows again
-    in the same job (a retried batch chunk) gives the same ids, so nothing is duplicated."""
+def derived_prediction_ids(seed: bytes, offsets: list[int], now_ms: int) -> list[str]:
+    """Ids of the same form whose random bits are a hash of `seed` plus each row's offset: scoring
+    the same rows again in the same job (a retried batch chunk) gives the same ids, so nothing is
+    duplicated. One hash per chunk, not per row; distinct offsets give distinct ids."""
     millis = now_ms & (2**48 - 1)
-    return [_as_id(millis, blake2b(seed, digest_size=10).digest()) for seed in seeds]
+    base = int.from_bytes(blake2b(seed, digest_size=10).digest())
+    return [_as_id(millis, ((base + offset) % 2**80).to_bytes(10)) for offset in offsets]

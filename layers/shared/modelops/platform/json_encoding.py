@@ -12,3 +12,8 @@ _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 def dumps(value: Any) -> str:
     """Compact JSON text; TypeError for what JSON cannot hold (sets, arbitrary objects)."""
     return orjson.dumps(value, option=_OPTIONS).decode()
+
+
+def json_lines(values: Any) -> bytes:
+    """Each value as one line of compact JSON, as bytes (capture objects, batch results)."""
+    return b"".join(orjson.dumps(value, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE) for value in values)

@@ -1,11 +1,13 @@
 """CSV and JSON Lines rows to the feature matrix, with the API's rules and error codes."""
 import math
 
+import pytest
+
 import numpy as np
 
 from modelops.artifacts.features import UnknownFeatures
 from modelops.batch.job import Chunk
-from modelops.batch.rows import INVALID_JSON, INVALID_VALUE, parse_csv, parse_jsonl
+from modelops.batch.rows import INVALID_JSON, INVALID_VALUE, _csv_cell_by_cell, _plain_csv, parse_csv, parse_jsonl
 
 FEATURES = ["a", "b", "c"]
 
@@ -53,3 +55,33 @@ def test_an_empty_chunk_parses_to_no_rows():
     parsed = parse_csv(_csv_chunk(["a"]), 0, b"", FEATURES, None)
     assert parsed.matrix.shape == (0, 3) and parsed.lines == 0
     assert not math.isnan(parsed.matrix.sum())
+
+
+def _random_plain_csv(seed: int, line_end: bytes) -> tuple[Chunk, bytes]:
+    rng = np.random.default_rng(seed)
+    columns = ["id", "c", "a", "skip"]
+    values = rng.normal(size=(50, 2)) * 10.0 ** rng.integers(-3, 4)
+    lines = []
+    for index, (c, a) in enumerate(values):
+        cells = [f"r{index}", "" if rng.random() < 0.2 else repr(float(c)), "nan" if rng.random() < 0.1 else f"{a:.4g}",
+                 "" if rng.random() < 0.5 else "text"]
+        lines.append(",".join(cells).encode())
+    return _csv_chunk(columns), line_end.join(lines) + line_end
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+def test_the_fast_path_reads_plain_chunks_exactly_like_the_careful_one(seed, line_end):
+    chunk, data = _random_plain_csv(seed, line_end)
+    fast = _plain_csv(chunk, 7, data, FEATURES, "id")
+    assert fast is not None, "a plain chunk must take the fast path"
+    careful = _csv_cell_by_cell(chunk, 7, data, FEATURES, "id")
+    assert fast.offsets == careful.offsets and fast.ids == careful.ids and fast.lines == careful.lines
+    np.testing.assert_array_equal(fast.matrix, careful.matrix)
+
+
+@pytest.mark.parametrize("change", [b'"quoted",1,2,x\n', b"\n", b"r9,1,2\n", b"r9,NA,2,x\n", b"r9,inf,2,x\n",
+                                    b"r9,\xff,2,x\n"])
+def test_anything_unusual_takes_the_careful_path(change):
+    chunk, data = _random_plain_csv(0, b"\n")
+    assert _plain_csv(chunk, 0, data + change, FEATURES, "id") is None

@@ -1,7 +1,8 @@
+import re
 import uuid
 from datetime import datetime, timezone
 
-from modelops.platform.ids import new_prediction_id, new_prediction_ids, prediction_time
+from modelops.platform.ids import PREDICTION_ID_PATTERN, new_prediction_id, new_prediction_ids, prediction_time
 
 
 def test_ids_are_uuid7_hex_and_carry_their_time_to_the_millisecond():
@@ -33,3 +34,15 @@ def test_a_batch_of_ids_shares_its_moment_and_each_is_a_distinct_uuid7():
         assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
         assert prediction_time(identifier) == moment
     assert new_prediction_ids(0) == []
+
+
+def test_derived_ids_are_stable_distinct_and_carry_the_time():
+    from modelops.platform.ids import derived_prediction_ids, prediction_time
+
+    offsets = list(range(0, 50_000, 7))
+    first = derived_prediction_ids(b"job\0key", offsets, 1_764_849_600_000)
+    assert first == derived_prediction_ids(b"job\0key", offsets, 1_764_849_600_000)
+    assert len(set(first)) == len(offsets)
+    assert not set(first) & set(derived_prediction_ids(b"job\0other", offsets, 1_764_849_600_000))
+    assert all(re.fullmatch(PREDICTION_ID_PATTERN, value) for value in first)
+    assert prediction_time(first[0]).timestamp() == 1_764_849_600
