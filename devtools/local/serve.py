@@ -18,7 +18,7 @@ from typing import Any, Callable
 from werkzeug.serving import make_server
 
 from devtools.local.lambda_local import cold_start, invoker
-from devtools.local.api import LocalApi
+from devtools.local.api import JsonErrorRequestHandler, LocalApi
 from devtools.local.aws import create_model_bucket, moto_server
 from modelops.platform.aws_clients import client
 from modelops.artifacts.manifest import Manifest
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     # GET /model and GET /openapi.json emit no metrics, and Powertools warns at each: expected, not news.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     # Bind first, so a busy port fails now, not after training (werkzeug says so and exits with 1).
-    server = make_server(args.host, args.port, not_ready, threaded=False)
+    server = make_server(args.host, args.port, not_ready, threaded=False, request_handler=JsonErrorRequestHandler)
     try:
         with moto_server() as endpoint:
             client.cache_clear()

@@ -3,6 +3,8 @@
 The model is loaded at init (once per execution environment); the logic lives in the shared
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
+from functools import cache
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
@@ -13,14 +15,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelops.api.body import BodyRefused, checked_body_event
 from modelops.api.contract import (FEEDBACK_RESPONSES, MODEL_RESPONSES, OPENAPI_RESPONSES, PREDICT_RESPONSES, Explain,
-                                   TopK, openapi_document)
+                                   TopK, model_document, openapi_document)
 from modelops.api.errors import error_response, request_error_response, validation_error_response
 from modelops.api.feedback_request import FeedbackRequest, check_labels
 from modelops.api.json_body import parse_json_body
 from modelops.api.metrics import InferenceMetric, record, record_for_version
 from modelops.api.predict_request import predict_request_model
 from modelops.api.responses import predict_body
-from modelops.artifacts.features import instances_to_matrix
+from modelops.artifacts.features import instances_to_matrix, refuse_out_of_range
 from modelops.artifacts.loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.artifacts.store import ModelStore
 from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
@@ -135,6 +137,7 @@ def unexpected(error: Exception):
 def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K):
     model = model_holder.get()
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
+    refuse_out_of_range(matrix, model.manifest.feature_names)
     predictions = predict(model, matrix)
     # Before capture: a request that fails here returns no prediction ids to label.
     explanations = explain_predictions(model, matrix, predictions, top_k) if explain else None
@@ -165,8 +168,19 @@ def model_route() -> dict:
 
 @app.get("/openapi.json", responses=OPENAPI_RESPONSES)
 def openapi_route() -> dict:
-    # No model needed: the contract is the code's, so it is served even while the model is unavailable.
-    return openapi_document(app)
+    # No model needed: the generic contract is served even while the model is unavailable; with one,
+    # the document names its features and classes (cached per loaded version).
+    try:
+        model = model_holder.get()
+    except ModelUnavailable:
+        return openapi_document(app)
+    return _model_document(model.manifest.name, model.manifest.version)
+
+
+@cache
+def _model_document(name: str, version: str) -> dict:
+    manifest = model_holder.get().manifest
+    return model_document(openapi_document(app), manifest.feature_names, manifest.classes)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

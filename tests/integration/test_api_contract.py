@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from devtools.api_target import ApiClient, deployed_client
 from devtools.local.lambda_local import cold_start, invoker
 from devtools.local.api import LocalApi, running
+from modelops.api.contract import model_document
 from devtools.openapi import CONTRACT_FILE
 from modelops.api.errors import ErrorResponse
 from modelops.api.responses import FeedbackAccepted, ModelInfo, PredictResponse
@@ -159,7 +160,7 @@ def test_feedback_for_a_prediction_is_accepted(api, info):
     assert response.json() == {"accepted": 1}
 
 
-def test_openapi_route_serves_the_committed_contract(api):
+def test_openapi_route_serves_the_committed_contract(api, info):
     response = api.request("GET", "/openapi.json")
     assert response.status == 200
     served = response.json()
@@ -171,7 +172,8 @@ def test_openapi_route_serves_the_committed_contract(api):
         assert operations(served) == operations(CONTRACT)
         assert served["components"]["schemas"]["ErrorResponse"] == CONTRACT["components"]["schemas"]["ErrorResponse"]
     else:
-        assert served == CONTRACT
+        # Locally a model is loaded: the committed contract, specialised to its features and classes.
+        assert served == model_document(CONTRACT, [f["name"] for f in info["features"]], info["classes"])
 
 
 BAD_REQUESTS = [
@@ -221,3 +223,49 @@ def test_deployed_routes_refuse_unsigned_requests(api, method, path):
         pytest.skip("the local server does not authenticate, like sam local start-api")
     response = api.request(method, path, json_body={} if method == "POST" else None, sign=False)
     assert response.status == 403
+
+
+def _validator(document: dict, schema_name: str):
+    from jsonschema import Draft202012Validator
+
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+    return Draft202012Validator(schema)
+
+
+ONE_ID = "0" * 12 + "7" + "0" * 19
+
+
+def _predict_bodies(names: list[str]) -> list[str]:
+    feature = names[0]
+    return [json.dumps(body) for body in [
+        {}, {feature: 1.5}, {feature: None}, {"instances": [{feature: 2}]}, {"instances": [{}] * 100},
+        {"instances": []}, {"instances": [{}] * 101}, [{feature: 17.99}, {feature: "x"}], None, "text", 7,
+        {"instances": [{feature: 1}], "extra": 1}, {feature: "x"}, {feature: True}, {feature: 1e39},
+        {feature: -3.5e38}, {feature: 3.4e38}, {"not_a_feature": 1.0}, {"instances": {"a": 1}},
+        {"instances": [{"instances": 1}]}]]
+
+
+def _feedback_bodies(classes: list) -> list[str]:
+    return [json.dumps(body) for body in [
+        {"prediction_id": ONE_ID, "label": classes[0]}, {"labels": [{"prediction_id": ONE_ID, "label": classes[-1]}]},
+        {"prediction_id": ONE_ID, "label": ""}, {"prediction_id": ONE_ID, "label": "no such class"},
+        [{"prediction_id": ONE_ID, "label": classes[0]}], None, {"labels": []}, {"prediction_id": "short", "label": 1},
+        {"prediction_id": ONE_ID, "label": classes[0], "x": 1}, {"labels": [{"prediction_id": ONE_ID, "label": True}]}]]
+
+
+@pytest.mark.parametrize("path, schema, bodies, accepted", [
+    ("/predict", "PredictRequest", _predict_bodies, 200), ("/feedback", "FeedbackRequest", _feedback_bodies, 202)])
+def test_the_served_document_and_the_api_agree_on_every_body(api, info, path, schema, bodies, accepted):
+    """What the served document (the deployed model's) says is valid is exactly what the API
+    accepts, including the single-object form, a bare array, null and the value range."""
+    if api.signed:
+        pytest.skip("sends labels: not against a deployed stack")
+    served = api.request("GET", "/openapi.json").json()
+    validator = _validator(served, schema)
+    arguments = [f["name"] for f in info["features"]] if path == "/predict" else info["classes"]
+    for body in bodies(arguments):
+        response = api.request("POST", path, body=body)
+        valid = validator.is_valid(json.loads(body))
+        assert (response.status == accepted) == valid, (body[:120], response.status, response.body[:300], valid)
+        if not valid:
+            assert response.status == 422, (body[:120], response.status, response.body[:300])

@@ -84,7 +84,7 @@ def test_a_csv_is_scored_like_the_api_with_bad_rows_set_aside(buckets, inference
     got = np.array([[float(row["probability_0"]), float(row["probability_1"])] for row in scored])
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     errors = [json.loads(line) for key, body in outputs.items() if "/errors/" in key for line in body.splitlines()]
-    assert {(e["id"], e["code"]) for e in errors} == {("bad1", "validation_error"), ("bad2", "unscorable_instance"),
+    assert {(e["id"], e["code"]) for e in errors} == {("bad1", "validation_error"), ("bad2", "value_out_of_range"),
                                                      ("short", "validation_error")}
     assert all(e["source"] == "data.csv" and e["row"].startswith(e["id"]) for e in errors)
     assert json.loads(outputs[f"{inference_env['MODEL_RUNTIME']}/summary.json"]) == summary

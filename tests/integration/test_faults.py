@@ -144,9 +144,10 @@ def test_malformed_records_a_corrupt_object_and_an_extreme_request_give_a_report
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         assert infer(predict_event(instances))["statusCode"] == 200
-        # Served (the model saturates to a finite answer), so captured: 1e200 squared is inf, which
-        # crashed the window's moments before values beyond 1e100 were counted as non-finite.
-        assert infer(predict_event([dict(instances[0], mean_radius=1e200)]))["statusCode"] == 200
+        # The API refuses values beyond float32 (value_out_of_range), so such a record can only come
+        # from elsewhere; it is written below: 1e200 squared is inf, which crashed the window's
+        # moments before values beyond 1e100 were counted as non-finite.
+        assert infer(predict_event([dict(instances[0], mean_radius=1e200)]))["statusCode"] == 422
     s3 = boto3.client("s3")
     deliver(s3, monitor.bucket, output.getvalue())
     record = next(json.loads(line) for line in output.getvalue().splitlines() if '"record_type"' in line)
@@ -161,6 +162,7 @@ def test_malformed_records_a_corrupt_object_and_an_extreme_request_give_a_report
         variant(schema_version=99), text,
         variant(output={"label": 0, "probabilities": {"0": 1e308, "1": 1e308}}),
         variant(inputs={"tumour_colour": 3.0}),
+        variant(inputs={**record["inputs"], "mean_radius": 1e200}),
     ])
     now = datetime.now(timezone.utc)
     s3.put_object(Bucket=monitor.bucket, Key=f"capture/{now:%Y/%m/%d/%H}/corrupt.gz", Body=b"\x1f\x8b" + b"junk" * 20)

@@ -110,14 +110,50 @@ def test_every_route_api_gateway_sends_is_in_the_405_table(cold_start, inference
     assert routes and routes.items() <= cold_start.module.ALLOWED_METHODS.items()
 
 
-def test_values_that_overflow_the_model_are_a_422_naming_the_instance(invoke, published_model):
+def test_values_beyond_float32_are_refused_on_both_runtimes_naming_each(invoke, published_model):
     # Found by fuzzing: scikit-learn raised on inf inside the scaler (500); ONNX Runtime, in float32,
-    # returned NaN probabilities, sent as null beside a label argmax picked from NaNs.
+    # returned NaN probabilities. Then 1e39 was scored on scikit-learn and refused on ONNX: now the
+    # answer does not depend on the runtime (issue 15, item 6).
     extreme = {name: 1.7e308 * (-1) ** index for index, name in enumerate(published_model.feature_names)}
     batch = json.loads(load_event("predict_batch.json")["body"])["instances"]
     response = invoke(post("/predict", json.dumps({"instances": [batch[0], extreme, batch[1]]})))
-    assert error_of(response) == (422, "unscorable_instance")
-    assert [d["location"] for d in body(response)["error"]["details"]] == ["instances.1"]
-    # One extreme feature alone is scored: the model saturates to a finite answer.
-    one = dict(batch[0], mean_radius=1.7e308)
-    assert invoke(post("/predict", json.dumps(one)))["statusCode"] == 200
+    assert error_of(response) == (422, "value_out_of_range")
+    assert "3.402823e+38" in body(response)["error"]["message"]
+    assert {d["location"].rsplit(".", 1)[0] for d in body(response)["error"]["details"]} == {"instances.1"}
+    for value in (1e39, -1e39, 3.5e38):
+        assert error_of(invoke(post("/predict", json.dumps(dict(batch[0], mean_radius=value))))) == (422, "value_out_of_range")
+    assert invoke(post("/predict", json.dumps(dict(batch[0], mean_radius=3.4e38))))["statusCode"] in (200, 422)
+
+
+LIMIT = 960_000  # the default MaxBodyBytes: every body below is just under it
+
+
+WORST_CASES = {
+    # Compact JSON: as many distinct unknown names (one detail each) as fit under the limit.
+    "unknown_feature": lambda names: json.dumps({"instances": [{f"{i}.{j}": 0 for j in range(7_000)} for i in range(12)]},
+                                                separators=(",", ":")),
+    "validation_error": lambda names: json.dumps({"instances": [{f"{j}": "x" for j in range(10_800)} for _ in range(8)]},
+                                                 separators=(",", ":")),
+    "value_out_of_range": lambda names: json.dumps({"instances": [{name: 1e39 for name in names}] * 100}),
+    "one_huge_name": lambda names: json.dumps({"x" * 950_000: 1.0}),
+    "feedback": lambda names: json.dumps({"labels": [{"prediction_id": "x" * 900, "label": [1]} for _ in range(1000)]}),
+}
+
+
+@pytest.mark.parametrize("case", list(WORST_CASES))
+def test_no_request_can_make_an_error_body_larger_than_a_small_fixed_size(invoke, published_model, case):
+    # A 1 MB body naming 100,000 unknown features once got a 422 of 8.4 MB: over Lambda's 6 MB
+    # response limit, so a gateway 5xx when deployed (issue 15, item 1).
+    from modelops.api.errors import MAX_DETAILS, MAX_ERROR_BODY_BYTES
+
+    raw = WORST_CASES[case](published_model.feature_names)
+    assert len(raw.encode()) <= LIMIT
+    path = "/feedback" if case == "feedback" else "/predict"
+    response = invoke(post(path, raw))
+    assert response["statusCode"] == 422
+    size = len(response["body"].encode())
+    assert size <= MAX_ERROR_BODY_BYTES and size < 64_000, size
+    error = body(response)["error"]
+    assert len(error["details"]) <= MAX_DETAILS
+    if case != "one_huge_name":
+        assert error.get("details_omitted", 0) + len(error["details"]) > MAX_DETAILS

@@ -24,7 +24,7 @@ def test_the_committed_contract_documents_the_default_batch_limit_whatever_the_s
     monkeypatch.setenv("MAX_BATCH_SIZE", "7")
     document = json.loads(generate())
     request = document["components"]["schemas"]["PredictRequest"]
-    assert request["properties"]["instances"]["maxItems"] == 100
+    assert request["oneOf"][0]["properties"]["instances"]["maxItems"] == 100
     assert os.environ["MAX_BATCH_SIZE"] == "7"
 
 

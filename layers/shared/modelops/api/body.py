@@ -13,7 +13,9 @@ from typing import Any
 
 from modelops.platform.errors import RequestError
 
-# The media type Powertools parses as JSON (it tests the header with startswith, case-sensitively).
+# The media type Powertools parses as JSON (it tests the header with startswith, case-sensitively):
+# an accepted Content-Type is rewritten to exactly this, so "APPLICATION/JSON; charset=UTF-8" is
+# parsed too, and "application/jsonx" (which startswith would let through) never is.
 JSON_MEDIA_TYPE = "application/json"
 # Methods whose routes read a body. Powertools parses their body by Content-Type even when it is
 # empty: a form becomes {} (a prediction from no features) and multipart without a boundary a 500.
@@ -40,6 +42,26 @@ def _content_type(event: dict[str, Any]) -> str:
     return ""
 
 
+def media_type(content_type: str) -> tuple[str, dict[str, str]]:
+    """("type/subtype" lower-cased, {parameter: value}) per RFC 9110: case-insensitive type and
+    parameter names, optional whitespace, quoted values."""
+    kind, *parameters = content_type.split(";")
+    found = {}
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        found[name.strip().lower()] = value.strip().strip('"')
+    return kind.strip().lower(), found
+
+
+def _with_content_type(event: dict[str, Any], value: str) -> dict[str, Any]:
+    headers = {name: (value if name.lower() == "content-type" else current)
+               for name, current in (event.get("headers") or {}).items()}
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        multi = {name: ([value] if name.lower() == "content-type" else current) for name, current in multi.items()}
+    return {**event, "headers": headers, **({"multiValueHeaders": multi} if multi is not None else {})}
+
+
 def _decoded(body: str, max_bytes: int) -> str:
     # Bound the encoded length first, so an oversize body is refused without decoding it:
     # n bytes encode to 4 * ceil(n / 3) characters.
@@ -57,20 +79,28 @@ def _decoded(body: str, max_bytes: int) -> str:
         raise BodyRefused(400, "invalid_encoding", "The request body is not UTF-8 text.") from error
 
 
-def _check_media_type(event: dict[str, Any], has_body: bool) -> None:
+def _check_media_type(event: dict[str, Any], has_body: bool) -> dict[str, Any]:
+    """The event with a JSON Content-Type in the one form Powertools parses, or BodyRefused (415)."""
     content_type = _content_type(event)
     method = str(event.get("httpMethod", "")).upper()
-    if content_type and not content_type.startswith(JSON_MEDIA_TYPE) and (has_body or method in BODY_METHODS):
+    if not content_type or not (has_body or method in BODY_METHODS):
+        return event
+    kind, parameters = media_type(content_type)
+    if kind != JSON_MEDIA_TYPE:
         raise BodyRefused(415, "unsupported_media_type",
                           f"Content-Type {content_type[:100]!r} is not supported; send JSON with Content-Type: application/json.")
+    charset = parameters.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise BodyRefused(415, "unsupported_media_type",
+                          f"charset {charset[:40]!r} is not supported; send UTF-8 JSON (charset=utf-8, or no charset).")
+    return event if content_type == JSON_MEDIA_TYPE else _with_content_type(event, JSON_MEDIA_TYPE)
 
 
 def checked_body_event(event: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     """The event with a body of at most max_bytes of UTF-8 JSON text, or BodyRefused (413, 415, 400)."""
     body = event.get("body")
     if body is None or body == "":
-        _check_media_type(event, has_body=False)
-        return event
+        return _check_media_type(event, has_body=False)
     if not isinstance(body, str):  # API Gateway always sends a string; a direct invoke might not
         raise BodyRefused(400, "invalid_body", "The request body must be a string of JSON text.")
     if event.get("isBase64Encoded"):
@@ -79,5 +109,4 @@ def checked_body_event(event: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     # surrogatepass: a lone surrogate (legal in a JSON string escape) must be measured, not raise.
     elif len(body) > max_bytes or (len(body) * 4 > max_bytes and len(body.encode("utf-8", "surrogatepass")) > max_bytes):
         raise _too_large(max_bytes)
-    _check_media_type(event, has_body=True)
-    return {**event, "body": body, "isBase64Encoded": False}
+    return _check_media_type({**event, "body": body, "isBase64Encoded": False}, has_body=True)

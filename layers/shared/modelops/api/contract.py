@@ -7,6 +7,7 @@ at the repository root, and a test fails when that file is out of date. Both com
 `openapi_document`, so the served and the committed document differ only where the deployment's
 settings do (MAX_BATCH_SIZE is the request schema's maxItems).
 """
+import copy
 import json
 from functools import cache
 from typing import Annotated, Any
@@ -35,7 +36,8 @@ Authentication: AWS IAM. Sign every request with AWS Signature Version 4 for the
 
 Errors: every error, whatever its status, is an ErrorResponse
 `{"error": {"code": "...", "message": "...", "details": [{"location": "...", "message": "..."}]}}`.
-Branch on `code`. Besides the statuses listed per operation, any path not in this document
+Branch on `code`. At most 50 details are listed (`details_omitted` counts the rest), so no error
+body is larger than about 650 KB, whatever the request. Besides the statuses listed per operation, any path not in this document
 answers 404 `not_found`, and a listed path called with another method answers 405
 `method_not_allowed` with an Allow header (components.responses.NotFound and MethodNotAllowed).
 """
@@ -55,14 +57,17 @@ ERRORS: dict[int, str] = {
     404: "No such route: `not_found`.",
     405: "The path exists with another method: `method_not_allowed` (the Allow header names it).",
     413: "The body is larger than the limit: `payload_too_large`.",
-    415: "The Content-Type is not JSON: `unsupported_media_type`.",
+    415: "The Content-Type is not application/json (any case, optional charset=utf-8): `unsupported_media_type`.",
     500: "A bug, logged with the request id: `internal_error`.",
 }
-PREDICT_422 = ("The JSON does not fit: `validation_error` (schema, including the query parameters), "
-               "`unknown_feature` (the message lists the known ones), `unscorable_instance` (values that "
+PREDICT_422 = ("The JSON does not fit: `invalid_body` (JSON, but not an object: an array, null, ...), "
+               "`validation_error` (schema, including the query parameters), "
+               "`unknown_feature` (the message lists the known ones), `value_out_of_range` (beyond +/-3.4e38, "
+               "float32's range: refused on both runtimes), `unscorable_instance` (values that "
                "overflow the model's arithmetic), `explanation_unavailable` (explain=true for a version "
                "published without an explainer).")
-FEEDBACK_422 = "The JSON does not fit: `validation_error`, `unknown_label` (not one of the model's classes)."
+FEEDBACK_422 = ("The JSON does not fit: `invalid_body` (JSON, but not an object), `validation_error`, "
+                "`unknown_label` (not one of the model's classes).")
 UNAVAILABLE_503 = ("No usable model: `model_unavailable.<reason>` (not_configured, hash_not_pinned, manifest_missing, "
                    "manifest_invalid, artifact_missing, hash_mismatch, library_mismatch, artifact_corrupt, "
                    "onnx_unavailable, storage_unreachable, storage_error). The next request retries the load.")
@@ -170,6 +175,25 @@ def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
     }
     _only_our_error_shape(document)
     return _without_unused_schemas(document)
+
+
+def model_document(generic: dict[str, Any], feature_names: list[str], classes: list[Any]) -> dict[str, Any]:
+    """The document for the deployed model: instances name exactly its features (any other name is
+    a 422 unknown_feature) and labels are its classes (any other a 422 unknown_label), like a model
+    signature. GET /openapi.json serves this while a model is loaded; openapi.json (committed, and
+    served before any model) stays generic."""
+    document = copy.deepcopy(generic)
+    schemas = document["components"]["schemas"]
+    for form in schemas["PredictRequest"]["oneOf"]:
+        instance = form["properties"]["instances"]["items"] if "properties" in form else form
+        value = instance.pop("additionalProperties")
+        instance["properties"] = {name: value for name in feature_names}
+        instance["additionalProperties"] = False
+    schemas["GroundTruth"]["properties"]["label"] = {"enum": list(classes), "title": "Label",
+                                                     "description": "One of the deployed model's classes."}
+    document["info"]["description"] += (f"\nThis document describes the deployed model: {len(feature_names)} "
+                                        "features, its classes as labels.\n")
+    return document
 
 
 def _error_component(description: str) -> dict[str, Any]:

@@ -1,6 +1,12 @@
 """The one JSON shape of every error the API returns.
 
-    {"error": {"code": "validation_error", "message": "...", "details": [{"location": "...", "message": "..."}]}}
+    {"error": {"code": "validation_error", "message": "...", "details": [{"location": "...", "message": "..."}],
+               "details_omitted": 115990}}
+
+Bounded whatever the request: at most MAX_DETAILS details, each location and message cut to
+MAX_DETAIL_CHARS, the message to MAX_MESSAGE_CHARS, and `details_omitted` counting the rest. A 1 MB
+body can name 100,000 unknown features; listing them all made a 422 of 8 MB, over Lambda's 6 MB
+response limit (a gateway 5xx). The worst case is tested in tests/unit/modelops/api/test_errors.py.
 """
 import json
 from typing import Any, Iterable
@@ -14,10 +20,30 @@ from modelops.platform.errors import RequestError
 UNPARSEABLE = {"json_invalid", "json_type"}
 
 
-def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
+MAX_DETAILS = 50
+MAX_DETAIL_CHARS = 200
+MAX_MESSAGE_CHARS = 2_000
+# What the bounds above allow, JSON-escaped (a character can become a 6-character \uXXXX escape).
+MAX_ERROR_BODY_BYTES = 6 * (MAX_MESSAGE_CHARS + MAX_DETAILS * 2 * MAX_DETAIL_CHARS) + 4_096
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def error_response(status: int, code: str, message: str, details: Iterable[dict[str, Any]] | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": _cut(message, MAX_MESSAGE_CHARS)}
     if details:
-        error["details"] = details
+        listed, omitted = [], 0
+        for detail in details:
+            if len(listed) < MAX_DETAILS:
+                listed.append({key: _cut(str(value), MAX_DETAIL_CHARS) for key, value in detail.items()})
+            else:
+                omitted += 1
+        if listed:
+            error["details"] = listed
+        if omitted:
+            error["details_omitted"] = omitted
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps({"error": error}))
 
 
@@ -39,23 +65,27 @@ def validation_error_response(errors: list[dict[str, Any]]) -> Response:
         return error_response(400, "invalid_json", "The request body is not valid JSON.")
     if "missing" in types and any(tuple(error.get("loc", ())) == ("body",) for error in errors):
         return error_response(400, "empty_body", "The request body is empty; send a JSON object.")
-    details = [{"location": _location(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in errors]
+    details = ({"location": _location(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in errors)
     return error_response(422, "validation_error", "The request does not match the API schema.", details)
 
 
 # The shape above as pydantic models: the OpenAPI document's error schema (modelops/api/contract.py)
 # and what the contract tests validate every error body against.
 class ErrorDetail(BaseModel):
-    location: str = Field(description="Where in the request: a dotted path such as instances.0.mean_radius, "
+    location: str = Field(max_length=MAX_DETAIL_CHARS,
+                          description="Where in the request: a dotted path such as instances.0.mean_radius, "
                                       "or query.top_k, or body.")
-    message: str
+    message: str = Field(max_length=MAX_DETAIL_CHARS)
 
 
 class ApiError(BaseModel):
     code: str = Field(description="Stable, machine-readable: branch on this, not on the message.")
-    message: str = Field(description="For people; may change.")
-    details: list[ErrorDetail] | None = Field(default=None, description="One entry per problem when the error is about "
-                                                                        "parts of the request; absent otherwise.")
+    message: str = Field(max_length=MAX_MESSAGE_CHARS, description="For people; may change.")
+    details: list[ErrorDetail] | None = Field(default=None, max_length=MAX_DETAILS,
+                                              description="One entry per problem when the error is about parts of the "
+                                                          f"request (the first {MAX_DETAILS}); absent otherwise.")
+    details_omitted: int | None = Field(default=None, ge=1, description="How many more problems there were than "
+                                                                        "`details` lists; absent when none.")
 
 
 class ErrorResponse(BaseModel):

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
-from modelops.api.shapes import wrap_single_item
+from modelops.api.shapes import batch_or_single_schema, wrap_single_item
 from modelops.platform.errors import RequestError
 from modelops.platform.ids import PREDICTION_ID_PATTERN
 
@@ -22,7 +22,7 @@ class GroundTruth(BaseModel):
 class FeedbackRequest(BaseModel):
     """{"labels": [...]} of {prediction_id, label}; one may also be sent alone, without "labels"."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=batch_or_single_schema("labels", "GroundTruth"))
 
     labels: list[GroundTruth] = Field(min_length=1, max_length=MAX_FEEDBACK_LABELS)
 

@@ -18,8 +18,30 @@ from typing import Any
 
 from pydantic_core import from_json
 
+from modelops.platform.errors import RequestError
 
-def parse_json_body(text: str) -> Any:
+
+class NotAnObject(RequestError):
+    """JSON, but not an object: every body this API takes is one. Raised here because Powertools
+    hands a top-level array to the request model as its first element (a bare [a, b] would be
+    scored as a and b dropped), and reads null as no body at all."""
+    status, code = 422, "invalid_body"
+
+    def __init__(self, value: Any):
+        kind = {list: "an array", type(None): "null", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+        super().__init__(f"The request body must be a JSON object, not {kind}: one instance ({{feature: value}}) or "
+                         "{\"instances\": [...]} for /predict, one {prediction_id, label} or {\"labels\": [...]} for /feedback.")
+
+
+def parse_json_body(text: str) -> dict[str, Any]:
+    value = parse_json(text)
+    if not isinstance(value, dict):
+        raise NotAnObject(value)
+    return value
+
+
+def parse_json(text: str) -> Any:
+    """Any JSON value, as json.loads reads it; every failure a JSONDecodeError."""
     try:
         return from_json(text, allow_inf_nan=True)
     except (ValueError, TypeError):  # TypeError: a lone surrogate in the text itself (not escaped)

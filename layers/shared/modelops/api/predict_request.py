@@ -4,14 +4,18 @@ A request is one instance (an object of feature name to number) or {"instances":
 A feature given as null, or left out, is a missing value: the model's own imputer fills it in,
 exactly as it did in training. NaN, Infinity, strings and booleans are refused.
 """
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, WithJsonSchema, create_model, model_validator
 
-from modelops.api.shapes import wrap_single_item
+from modelops.api.shapes import batch_or_single_schema, wrap_single_item
+from modelops.artifacts.features import FLOAT32_MAX
 from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
 
-FeatureValue = Optional[StrictFloat]
+# The range is the schema's as well as the route's (refuse_out_of_range answers 422
+# value_out_of_range): a client generated from the document never sends what is refused.
+FeatureValue = Annotated[Optional[StrictFloat], WithJsonSchema(
+    {"anyOf": [{"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}, {"type": "null"}]})]
 Instance = dict[str, FeatureValue]
 
 
@@ -20,7 +24,8 @@ class PredictRequest(BaseModel):
     absent: missing, imputed as in training). One instance may also be sent alone, without
     "instances": it is read as a batch of one."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False,
+                              json_schema_extra=batch_or_single_schema("instances", "Instance"))
 
     instances: list[Instance] = Field(min_length=1, max_length=DEFAULT_MAX_BATCH_SIZE)
 

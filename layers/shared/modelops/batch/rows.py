@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from modelops.artifacts.features import UnknownFeatures
+from modelops.artifacts.features import FLOAT32_MAX, UnknownFeatures, ValuesOutOfRange
 from modelops.artifacts.missing_values import MISSING_TEXT
 from modelops.batch.chunks import split_lines
 from modelops.batch.job import Chunk
 
 INVALID_VALUE, INVALID_JSON, UNKNOWN_FEATURE = "validation_error", "invalid_json", UnknownFeatures.code
+OUT_OF_RANGE = ValuesOutOfRange.code
 MAX_ROW_CHARS = 2_000  # of the refused line, in its errors-file entry
 
 
@@ -114,8 +115,9 @@ def _plain_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str]
                             comments=None, encoding=None)
     except ValueError:
         return None
-    if len(values) != len(starts) or np.isinf(values).any():
-        return None
+    with np.errstate(invalid="ignore"):
+        if len(values) != len(starts) or (np.abs(values) > FLOAT32_MAX).any():
+            return None  # infinities and values beyond the runtimes' range: refused, with reasons
     matrix = np.full((len(values), len(features)), np.nan)
     matrix[:, [features.index(chunk.columns[position]) for position in columns]] = values
     ids: list[str | None] = [None] * len(values)
@@ -143,7 +145,7 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
         texts.append(text)
         records.append(record)
     matrix = np.full((len(records), len(features)), np.nan)
-    bad: dict[int, str] = {}
+    bad: dict[int, tuple[str, str]] = {}  # row: (code, message), the first problem found
     for position, name in enumerate(chunk.columns):
         if name not in features:
             continue
@@ -152,11 +154,11 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
         for row, problem in problems.items():
             bad.setdefault(row, problem)
     keep = [row for row in range(len(records)) if row not in bad]
-    errors += [RowError(offsets[row], ids[row], INVALID_VALUE, bad[row], texts[row]) for row in sorted(bad)]
+    errors += [RowError(offsets[row], ids[row], *bad[row], texts[row]) for row in sorted(bad)]
     return ParsedRows([offsets[row] for row in keep], [ids[row] for row in keep], matrix[keep], line_count, blank, errors)
 
 
-def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, str]]:
+def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
     """A column of CSV cells as float64 (missing -> NaN), and the rows whose cell is no number."""
     values = np.array(cells, dtype=np.str_) if cells else np.array([], dtype=np.str_)
     missing = np.isin(np.char.lower(np.char.strip(values)), list(MISSING_TEXT))
@@ -165,9 +167,13 @@ def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, str]]:
         column = values.astype(np.float64)  # all at once: the usual case
     except ValueError:
         column = np.array([_number(cell) for cell in values.tolist()], dtype=np.float64)
-    problems = {int(row): f"{name}: {cells[row]!r} is not a number." for row in np.flatnonzero(np.isnan(column) & ~missing)}
+    problems = {int(row): (INVALID_VALUE, f"{name}: {cells[row]!r} is not a number.")
+                for row in np.flatnonzero(np.isnan(column) & ~missing)}
     infinite = np.flatnonzero(np.isinf(column))
-    problems.update({int(row): f"{name}: {cells[row]!r} is not finite." for row in infinite})
+    problems.update({int(row): (INVALID_VALUE, f"{name}: {cells[row]!r} is not finite.") for row in infinite})
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero(np.isfinite(column) & (np.abs(column) > FLOAT32_MAX))
+    problems.update({int(row): (OUT_OF_RANGE, f"{name}: {cells[row]} is beyond +/-{FLOAT32_MAX:.7g}.") for row in huge})
     return column, problems
 
 
@@ -205,6 +211,9 @@ def parse_jsonl(first_offset: int, data: bytes, features: list[str], id_column: 
             number = _finite(value)
             if number is None:
                 problem = f"{name}: {json.dumps(value)[:80]} is not a finite number."
+                break
+            if abs(number) > FLOAT32_MAX:
+                problem, code = f"{name}: {number!r} is beyond +/-{FLOAT32_MAX:.7g}.", OUT_OF_RANGE
                 break
             row[index[name]] = number
         if problem is not None:

@@ -44,7 +44,7 @@ def test_the_error_schema_is_the_api_errors_shape(document):
     schemas = document["components"]["schemas"]
     assert schemas["ErrorResponse"]["required"] == ["error"]
     assert schemas["ApiError"]["required"] == ["code", "message"]
-    assert set(schemas["ApiError"]["properties"]) == {"code", "message", "details"}
+    assert set(schemas["ApiError"]["properties"]) == {"code", "message", "details", "details_omitted"}
     # Powertools' own validation error shape is never answered, so it must not be documented.
     assert "HTTPValidationError" not in json.dumps(document) and "ValidationError" not in schemas
 
@@ -52,8 +52,12 @@ def test_the_error_schema_is_the_api_errors_shape(document):
 def test_request_bodies_are_the_validating_models(document):
     predict = operations(document)[("/predict", "post")]
     assert predict["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PredictRequest"}
-    instances = document["components"]["schemas"]["PredictRequest"]["properties"]["instances"]
+    batch, single = document["components"]["schemas"]["PredictRequest"]["oneOf"]
+    instances = batch["properties"]["instances"]
     assert (instances["minItems"], instances["maxItems"]) == (1, 100)
+    # The single-object form is documented too, and never overlaps the batch form.
+    assert single["not"] == {"required": ["instances"]} and single["additionalProperties"] == instances["items"][
+        "additionalProperties"]
     assert "read as a batch of one" in document["components"]["schemas"]["PredictRequest"]["description"]
 
 

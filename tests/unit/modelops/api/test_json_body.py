@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelops.api.json_body import parse_json_body
+from modelops.api.json_body import NotAnObject, parse_json, parse_json_body
 
 
 def test_json_parses_as_json_loads_does():
@@ -14,12 +14,12 @@ def test_json_parses_as_json_loads_does():
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "1" * 4301, "{", "", "\ud800"])
 def test_every_failure_is_a_json_decode_error(text):
     with pytest.raises(json.JSONDecodeError):
-        parse_json_body(text)
+        parse_json(text)
 
 
 def test_a_raw_lone_surrogate_in_a_string_is_read_as_json_loads_reads_it():
     # The fast parser cannot even read such text (TypeError); found by tests/fuzz.
-    assert parse_json_body('"\ud800"') == json.loads('"\ud800"')
+    assert parse_json('"\ud800"') == json.loads('"\ud800"')
 
 
 JSON_LEAVES = (st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=False)
@@ -45,7 +45,7 @@ def same(left, right) -> bool:
 @given(JSON_DOCUMENTS, st.booleans())
 def test_the_fast_parser_gives_exactly_what_json_loads_gives(document, ascii_only):
     text = json.dumps(document, ensure_ascii=ascii_only)
-    assert same(parse_json_body(text), json.loads(text))
+    assert same(parse_json(text), json.loads(text))
 
 
 @pytest.mark.parametrize("text", ['{"a": 1, "a": 2}', "1e400", "-1e400", '"\\ud800"', "1" + "0" * 30, "-" + "9" * 25,
@@ -55,6 +55,16 @@ def test_text_the_fast_parser_refuses_is_read_as_json_loads_reads_it(text):
         expected = json.loads(text)
     except RecursionError:
         with pytest.raises(json.JSONDecodeError):
-            parse_json_body(text)
+            parse_json(text)
         return
-    assert same(parse_json_body(text), expected)
+    assert same(parse_json(text), expected)
+
+
+@pytest.mark.parametrize("text, kind", [('[{"mean_radius": 17.99}, {"mean_radius": "x"}]', "an array"), ("null", "null"),
+                                        ('"x"', "a string"), ("1", "a number"), ("true", "a boolean")])
+def test_a_body_that_is_json_but_not_an_object_is_refused_as_such(text, kind):
+    # Powertools would hand an array's first element to the request model and drop the rest.
+    with pytest.raises(NotAnObject) as refused:
+        parse_json_body(text)
+    assert (refused.value.status, refused.value.code) == (422, "invalid_body")
+    assert f"not {kind}" in refused.value.message

@@ -50,7 +50,8 @@ def test_the_deployments_batch_limit_is_the_schemas():
     from modelops.api.predict_request import predict_request_model
 
     limited = predict_request_model(3)
-    assert limited.__name__ == "PredictRequest" and limited.model_json_schema()["properties"]["instances"]["maxItems"] == 3
+    assert limited.__name__ == "PredictRequest"
+    assert limited.model_json_schema()["oneOf"][0]["properties"]["instances"]["maxItems"] == 3
     assert len(limited.model_validate({"instances": [{}] * 3}).instances) == 3
     with pytest.raises(ValidationError):
         limited.model_validate({"instances": [{}] * 4})

@@ -14,7 +14,7 @@ def test_rows_follow_training_column_order_and_missing_becomes_nan():
 def test_unknown_feature_names_are_reported_per_instance():
     with pytest.raises(UnknownFeatures) as caught:
         instances_to_matrix([{"a": 1.0}, {"a": 1.0, "zz": 2.0}], ["a"])
-    assert caught.value.details == [{"location": "instances.1.zz", "message": "Unknown feature name."}]
+    assert list(caught.value.details) == [{"location": "instances.1.zz", "message": "Unknown feature name."}]
 
 
 @pytest.mark.parametrize("instances, expected", [
