@@ -18,7 +18,7 @@ from typing import Any, Callable
 from werkzeug.serving import make_server
 
 from devtools.local.lambda_local import cold_start, invoker
-from devtools.local.api import JsonErrorRequestHandler, LocalApi
+from devtools.local.api import JsonErrorRequestHandler, LocalApi, error_body
 from devtools.local.aws import create_model_bucket, moto_server
 from modelops.platform.aws_clients import client
 from modelops.artifacts.manifest import Manifest
@@ -76,7 +76,7 @@ API: {url}   (no auth locally; in AWS every request is SigV4-signed)   Ctrl-C st
 def not_ready(environ: dict, start_response: Callable[..., Any]) -> list[bytes]:
     """The server's app until the function has started (never reached: serving starts after)."""
     start_response("503 Service Unavailable", [("Content-Type", "application/json")])
-    return [b'{"message": "starting"}']
+    return [error_body(503, "The function is starting; try again in a few seconds.")]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,12 @@ from devtools.local.lambda_local import load_event
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # Media types are case-insensitive (RFC 9110); only UTF-8 JSON is accepted.
-JSON_TYPES = ("application/json", "application/json; charset=utf-8", "Application/JSON", "APPLICATION/JSON ; Charset=\"UTF-8\"")
+JSON_TYPES = ("application/json", "application/json; charset=utf-8", "Application/JSON", "APPLICATION/JSON ; Charset=\"UTF-8\"",
+              'application/json; profile="a;b"')
 OTHER_TYPES = ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                "multipart/form-data", "application/xml", "*/*", "application/jsonx", "application/json-patch+json",
-               "application/json; charset=latin-1")
+               "application/json; charset=latin-1", "application/json, text/plain",
+               "application/json; charset=utf-8; charset=latin-1")
 PREDICTION_ID = st.from_regex(r"[0-9a-f]{32}", fullmatch=True)
 
 # Numbers as JSON text that Python's json module parses to something other than a finite float.

@@ -242,7 +242,8 @@ def _predict_bodies(names: list[str]) -> list[str]:
         {"instances": []}, {"instances": [{}] * 101}, [{feature: 17.99}, {feature: "x"}], None, "text", 7,
         {"instances": [{feature: 1}], "extra": 1}, {feature: "x"}, {feature: True}, {feature: 1e39},
         {feature: -3.5e38}, {feature: 3.4e38}, {"not_a_feature": 1.0}, {"instances": {"a": 1}},
-        {"instances": [{"instances": 1}]}]]
+        {"instances": [{"instances": 1}]}, {"instances": 1.0}, {feature: 10 ** 400}, {feature: -(10 ** 30)},
+        {"instances": [{feature: 1}, {feature: "x"}]}, {"instances": [None]}, {"instances": [[{feature: 1}]]}]]
 
 
 def _feedback_bodies(classes: list) -> list[str]:
@@ -250,7 +251,10 @@ def _feedback_bodies(classes: list) -> list[str]:
         {"prediction_id": ONE_ID, "label": classes[0]}, {"labels": [{"prediction_id": ONE_ID, "label": classes[-1]}]},
         {"prediction_id": ONE_ID, "label": ""}, {"prediction_id": ONE_ID, "label": "no such class"},
         [{"prediction_id": ONE_ID, "label": classes[0]}], None, {"labels": []}, {"prediction_id": "short", "label": 1},
-        {"prediction_id": ONE_ID, "label": classes[0], "x": 1}, {"labels": [{"prediction_id": ONE_ID, "label": True}]}]]
+        {"prediction_id": ONE_ID, "label": classes[0], "x": 1}, {"labels": [{"prediction_id": ONE_ID, "label": True}]},
+        # JSON has one number type: the document's integer (and an enum of [0, 1]) takes 1.0, so must the API.
+        {"prediction_id": ONE_ID, "label": float(classes[-1])} if isinstance(classes[-1], int) else {},
+        {"prediction_id": ONE_ID, "label": 0.5}, {"prediction_id": ONE_ID, "label": None}, {"labels": [None]}]]
 
 
 @pytest.mark.parametrize("path, schema, bodies, accepted", [
@@ -263,9 +267,14 @@ def test_the_served_document_and_the_api_agree_on_every_body(api, info, path, sc
     served = api.request("GET", "/openapi.json").json()
     validator = _validator(served, schema)
     arguments = [f["name"] for f in info["features"]] if path == "/predict" else info["classes"]
+    generic = _validator(CONTRACT, schema)
     for body in bodies(arguments):
         response = api.request("POST", path, body=body)
         valid = validator.is_valid(json.loads(body))
         assert (response.status == accepted) == valid, (body[:120], response.status, response.body[:300], valid)
         if not valid:
             assert response.status == 422, (body[:120], response.status, response.body[:300])
+        # The committed, generic document allows any name and label (it serves every model): what it
+        # refuses, the API refuses too, and what the API takes, it allows.
+        if response.status == accepted:
+            assert generic.is_valid(json.loads(body)), body[:120]

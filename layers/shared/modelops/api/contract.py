@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
-from modelops.api.errors import ErrorResponse
+from modelops.api.errors import MAX_DETAILS, MAX_ERROR_BODY_BYTES, ErrorResponse
 from modelops.api.responses import FeedbackAccepted, ModelInfo, PredictResponse
 from modelops.serving.explanations import DEFAULT_TOP_K, MAX_TOP_K
 
@@ -27,7 +27,7 @@ CONTRACT_VERSION = "1.1.0"
 JSON = "application/json"
 ERROR_SCHEMA = "#/components/schemas/ErrorResponse"
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Predictions from a scikit-learn model version published by training and pinned by its SHA-256
 at deploy time. GET /model says which version is serving.
 
@@ -35,11 +35,12 @@ Authentication: AWS IAM. Sign every request with AWS Signature Version 4 for the
 `execute-api` (the local server of `make serve` needs no signature).
 
 Errors: every error, whatever its status, is an ErrorResponse
-`{"error": {"code": "...", "message": "...", "details": [{"location": "...", "message": "..."}]}}`.
-Branch on `code`. At most 50 details are listed (`details_omitted` counts the rest), so no error
-body is larger than about 650 KB, whatever the request. Besides the statuses listed per operation, any path not in this document
-answers 404 `not_found`, and a listed path called with another method answers 405
-`method_not_allowed` with an Allow header (components.responses.NotFound and MethodNotAllowed).
+`{{"error": {{"code": "...", "message": "...", "details": [{{"location": "...", "message": "..."}}]}}}}`.
+Branch on `code`. At most {MAX_DETAILS} details are listed (`details_omitted` counts the rest), so no
+error body is larger than {MAX_ERROR_BODY_BYTES:,} bytes, whatever the request. Besides the statuses
+listed per operation, any path not in this document answers 404 `not_found`, and a listed path
+called with another method answers 405 `method_not_allowed` with an Allow header
+(components.responses.NotFound and MethodNotAllowed).
 """
 
 # Query parameters of POST /predict (a query parameter, not a body field: the single-instance

@@ -6,7 +6,9 @@
 Bounded whatever the request: at most MAX_DETAILS details, each location and message cut to
 MAX_DETAIL_CHARS, the message to MAX_MESSAGE_CHARS, and `details_omitted` counting the rest. A 1 MB
 body can name 100,000 unknown features; listing them all made a 422 of 8 MB, over Lambda's 6 MB
-response limit (a gateway 5xx). The worst case is tested in tests/unit/modelops/api/test_errors.py.
+response limit (a gateway 5xx). No error body is larger than MAX_ERROR_BODY_BYTES (269,296 bytes),
+whatever it says: tested at its worst in tests/unit/modelops/api/test_errors.py, and through the
+handler for every kind of error in tests/integration/test_request_limits.py.
 """
 import json
 from typing import Any, Iterable
@@ -23,8 +25,13 @@ UNPARSEABLE = {"json_invalid", "json_type"}
 MAX_DETAILS = 50
 MAX_DETAIL_CHARS = 200
 MAX_MESSAGE_CHARS = 2_000
-# What the bounds above allow, JSON-escaped (a character can become a 6-character \uXXXX escape).
-MAX_ERROR_BODY_BYTES = 6 * (MAX_MESSAGE_CHARS + MAX_DETAILS * 2 * MAX_DETAIL_CHARS) + 4_096
+MAX_CODE_CHARS = 100  # codes are the code's own constants; cut only so the bound below needs no exception
+# The body is ASCII (json.dumps escapes the rest): a character is at most 12 bytes, a character
+# beyond the BMP (an emoji in a feature name) written as a surrogate pair, \ud83d\ude00.
+MAX_ESCAPED_CHAR_BYTES = 12
+# The most the bounds above allow: every cut field full of 12-byte characters, plus the punctuation,
+# keys and count around them (under 3 KB: 4 KB allowed). Tested at its worst in tests/unit/modelops/api/test_errors.py.
+MAX_ERROR_BODY_BYTES = MAX_ESCAPED_CHAR_BYTES * (MAX_CODE_CHARS + MAX_MESSAGE_CHARS + MAX_DETAILS * 2 * MAX_DETAIL_CHARS) + 4_096
 
 
 def _cut(text: str, limit: int) -> str:
@@ -32,12 +39,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def error_response(status: int, code: str, message: str, details: Iterable[dict[str, Any]] | None = None) -> Response:
-    error: dict[str, Any] = {"code": code, "message": _cut(message, MAX_MESSAGE_CHARS)}
+    error: dict[str, Any] = {"code": _cut(code, MAX_CODE_CHARS), "message": _cut(message, MAX_MESSAGE_CHARS)}
     if details:
         listed, omitted = [], 0
         for detail in details:
             if len(listed) < MAX_DETAILS:
-                listed.append({key: _cut(str(value), MAX_DETAIL_CHARS) for key, value in detail.items()})
+                listed.append({key: _cut(str(detail[key]), MAX_DETAIL_CHARS) for key in ("location", "message")
+                               if key in detail})
             else:
                 omitted += 1
         if listed:

@@ -1,9 +1,9 @@
 """Ground truth sent back for earlier predictions: one {prediction_id, label} or {"labels": [...]}.
 Labels must be classes of the deployed model; prediction ids are joined by the monitor, which
 also counts labels that match no prediction."""
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from modelops.api.shapes import batch_or_single_schema, wrap_single_item
 from modelops.platform.errors import RequestError
@@ -12,11 +12,20 @@ from modelops.platform.ids import PREDICTION_ID_PATTERN
 MAX_FEEDBACK_LABELS = 1000
 
 
+def _integral_number_is_an_integer(value: Any) -> Any:
+    # JSON has one number type: 1.0 is the integer 1 to JSON Schema (the document's "integer" and an
+    # enum of classes [0, 1] both accept it), so the API does too. 1.5 stays a float and is refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class GroundTruth(BaseModel):
+    """One label for one earlier prediction."""
     model_config = ConfigDict(extra="forbid")
 
-    prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN)
-    label: StrictInt | StrictStr
+    prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="A prediction_id POST /predict returned.")
+    label: Annotated[StrictInt | StrictStr, BeforeValidator(_integral_number_is_an_integer)] = Field(
+        description="One of the deployed model's classes: GET /model lists them, and GET /openapi.json names them "
+                    "in this schema; any other is a 422 unknown_label.")
 
 
 class FeedbackRequest(BaseModel):

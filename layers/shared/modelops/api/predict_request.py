@@ -16,7 +16,11 @@ from modelops.serving.settings import DEFAULT_MAX_BATCH_SIZE
 # value_out_of_range): a client generated from the document never sends what is refused.
 FeatureValue = Annotated[Optional[StrictFloat], WithJsonSchema(
     {"anyOf": [{"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}, {"type": "null"}]})]
-Instance = dict[str, FeatureValue]
+# The generic document cannot list the names (the committed openapi.json serves any model), so it says
+# where they are; the served GET /openapi.json lists them (modelops.api.contract.model_document).
+Instance = Annotated[dict[str, FeatureValue], Field(description=(
+    "Feature name -> number or null. The names are the deployed model's features: GET /model lists them, "
+    "and GET /openapi.json names them in this schema; any other name is a 422 unknown_feature."))]
 
 
 class PredictRequest(BaseModel):

@@ -65,11 +65,11 @@ def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data:
     classes = model.manifest.classes
     if parsed.offsets:
         try:
-            scores = probabilities(model.pipeline, parsed.matrix)
+            scores = probabilities(model.pipeline, parsed.matrix, model.manifest.explainer)
         except UnscorableInstances as refused:
             lines = _lines_at(data, first, [parsed.offsets[row] for row in refused.rows])
             parsed = parsed.drop(refused.rows, refused.code, refused.row_message, lines)
-            scores = probabilities(model.pipeline, parsed.matrix) if parsed.offsets else None
+            scores = probabilities(model.pipeline, parsed.matrix, model.manifest.explainer) if parsed.offsets else None
     else:
         scores = None
     if scores is None:

@@ -39,6 +39,7 @@ class Predictions:
 
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> Predictions:
-    probabilities = scored(model.pipeline, matrix)  # UnscorableInstances if a row overflows the model
+    # UnscorableInstances if a row overflows the model, decided alike on either runtime.
+    probabilities = scored(model.pipeline, matrix, model.manifest.explainer)
     return Predictions(new_prediction_ids(len(probabilities)), probabilities, probabilities.argmax(axis=1),
                        model.manifest.classes)

@@ -5,12 +5,16 @@ below 1 is inf in float64, and anything above 3.4e38 is inf once cast to ONNX's 
 scikit-learn then raises ValueError for the whole batch (a 500), and ONNX Runtime returns NaN
 probabilities (sent as null, with a label picked from NaNs). Either way the request's values are
 at fault, so the rows are named and refused, never answered with a 500 or a made-up label.
+For a linear model the rows float32 would overflow on are also decided from the manifest, before
+either runtime runs, so the answer does not depend on the runtime (float32_arithmetic.py).
 """
 from typing import Any
 
 import numpy as np
 
+from modelops.artifacts.explainer_spec import ExplainerSpec
 from modelops.platform.errors import RequestError
+from modelops.serving.float32_arithmetic import rows_beyond_float32
 
 
 class UnscorableInstances(RequestError):
@@ -23,14 +27,21 @@ class UnscorableInstances(RequestError):
         self.rows = rows
 
 
-def probabilities(pipeline: Any, matrix: np.ndarray) -> np.ndarray:
+def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None) -> np.ndarray:
+    """Probabilities per row, or UnscorableInstances naming the rows the model cannot score. Pass
+    the manifest's `explainer`: its linear terms decide, the same way on either runtime, which rows
+    float32 arithmetic would overflow on (modelops/serving/float32_arithmetic.py)."""
+    beyond = rows_beyond_float32(matrix, explainer)
+    if beyond:  # scored as all-missing rows (always scorable) so one answer names every refused row
+        matrix = matrix.copy()
+        matrix[beyond] = np.nan
     try:
         scores = np.asarray(pipeline.predict_proba(matrix), dtype=np.float64)
     except ValueError as batch_error:
         scores = _row_by_row(pipeline, matrix, batch_error)
-    unscorable = np.flatnonzero(~np.isfinite(scores).all(axis=1))
-    if unscorable.size:
-        raise UnscorableInstances(unscorable.tolist())
+    unscorable = sorted(set(beyond).union(np.flatnonzero(~np.isfinite(scores).all(axis=1)).tolist()))
+    if unscorable:
+        raise UnscorableInstances(unscorable)
     return scores
 
 

@@ -67,3 +67,43 @@ def test_a_garbage_request_line_is_a_json_400(address):
 def test_a_good_request_still_reaches_the_function(address):
     status, _, body = _exchange(address, b"GET /model HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert status == 200 and json.loads(body) == {"ok": True}
+
+
+HEAD = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+
+@pytest.mark.parametrize("raw, status, code", [
+    # Read as "no body" before: the function got an empty request (a 400 empty_body, or worse, a 200).
+    (HEAD + b"Content-Length: abc\r\n\r\n{}", 400, "malformed_request"),
+    (HEAD + b"Content-Length: -1\r\n\r\n{}", 400, "malformed_request"),
+    (HEAD + b"Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}", 400, "malformed_request"),
+    (HEAD + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400, "malformed_request"),
+    (HEAD + b"Transfer-Encoding: gzip\r\n\r\n{}", 501, "not_implemented"),
+    (b"GET /model HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "malformed_request"),
+    (b"GET /model HTTP/1.1\r\nHost : x\r\n\r\n", 400, "malformed_request"),
+    # A chunk that promises more than the stream holds: werkzeug's decoder once looped on it forever.
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\nffffffffffff\r\n{}\r\n0\r\n\r\n", 400, "malformed_request"),
+    (HEAD + b"Content-Length: 99999999999999999999\r\n\r\n{}", 413, "payload_too_large"),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /model HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n", 431, "request_header_fields_too_large"),
+    (b"GET /model HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"),
+], ids=["content-length-abc", "content-length-negative", "two-content-lengths", "content-length-and-chunked",
+        "unknown-transfer-encoding", "header-line-without-colon", "space-before-colon", "chunk-longer-than-the-stream",
+        "content-length-over-10-MB", "request-line-too-long", "header-line-too-long", "http-2-request-line"])
+def test_malformed_framing_is_refused_in_the_error_shape(address, raw, status, code):
+    _assert_error_shape(*_exchange(address, raw, close_write=True), status, code)
+
+
+def test_a_chunked_body_over_api_gateways_limit_is_a_413_not_read_to_the_end(address):
+    from devtools.local.api import MAX_REQUEST_BODY_BYTES
+
+    chunk = b"x" * 65_536
+    body = (b"10000\r\n" + chunk + b"\r\n") * (MAX_REQUEST_BODY_BYTES // len(chunk) + 2) + b"0\r\n\r\n"
+    reply = _exchange(address, HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + body, close_write=True)
+    _assert_error_shape(*reply, 413, "payload_too_large")
+
+
+def test_a_valid_chunked_body_still_reaches_the_function(address):
+    request = HEAD + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+    status, _, body = _exchange(address, request, close_write=True)
+    assert status == 200 and json.loads(body) == {"ok": True}

@@ -54,3 +54,30 @@ def test_only_json_is_accepted_on_a_body_or_a_post():
 
 def test_a_body_that_is_not_a_string_is_refused():
     assert refusal(post({"a": 1})) == (400, "invalid_body")
+
+
+@pytest.mark.parametrize("content_type", [
+    "APPLICATION/JSON", "Application/Json", "application/json;charset=UTF-8", 'application/JSON ; Charset="utf-8"',
+    "application/json; charset=utf8", "application/json;", 'application/json; profile="a;b\\"c"',
+    'application/json; profile="x;charset=latin-1"'])  # a ';' inside a quoted value is not a separator
+def test_json_media_types_match_case_insensitively_with_parameters(content_type):
+    # Issue 15, item 4: "APPLICATION/JSON" was a 415. The event leaves with exactly the form
+    # Powertools parses (it compares case-sensitively), so the body is read as JSON.
+    event = checked_body_event(post("{}", content_type), 100)
+    assert event["headers"] == {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/jsonx", "application/json-patch+json", "application/json5", "text/json",  # look-alikes a prefix test let in
+    "application/json, text/plain", "application/json charset=utf-8", "application/ json", "application/json; charset",
+    "application/json; charset=utf-8; charset=latin-1", "application/json; charset=latin-1; charset=utf-8", "json", "((((((((((", '="' * 5000])
+def test_other_and_malformed_media_types_are_a_415(content_type):
+    assert refusal(post("{}", content_type)) == (415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "utf-16", '"iso-8859-1"', "ascii"])
+def test_a_charset_other_than_utf8_is_refused_naming_it(charset):
+    with pytest.raises(BodyRefused) as caught:
+        checked_body_event(post("{}", f"application/json; charset={charset}"), 100)
+    assert (caught.value.status, caught.value.code) == (415, "unsupported_media_type")
+    assert charset.strip('"') in caught.value.message and "UTF-8" in caught.value.message
