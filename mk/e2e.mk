@@ -35,3 +35,11 @@ localstack-stop:
 
 localstack-status:
 	$(PY312) -m devtools.emulator.localstack status
+
+# The emulated deploy-then-call test (devtools/emulator/e2e.py; docs/testing.md "make e2e"): the
+# README's deploy steps with the real commands against LocalStack, x86_64 functions. Starts
+# LocalStack when it is not running and stops it at the end, failure and Ctrl-C included.
+# E2E_ARGS: --keep (leave it up), --hold-fingerprint (the version defect put back: must fail).
+.PHONY: e2e
+e2e: venv $(LOCALSTACK_VENV)/.installed $(RUNTIME_DIR)/.installed
+	$(PY) -m devtools.emulator.e2e --python $(PY312) $(E2E_ARGS)

@@ -1,9 +1,18 @@
-"""Held-out evaluation of a fitted pipeline next to the best constant classifier."""
+"""Held-out evaluation of a fitted pipeline next to the best constant predictor.
+
+Classification: against always answering the training class priors (the majority class as label).
+Regression: MAE, RMSE and R², against always answering the training median (the constant with
+the smallest MAE) for MAE and the training mean (the smallest RMSE; R² 0 by definition on the
+training rows) for RMSE and R². A model that cannot beat that has learned nothing.
+"""
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 
 from modelops.statistics.classification import classification_report
+
+REGRESSION_METRICS = ("mae", "rmse", "r2")
 
 
 def class_priors(labels: np.ndarray, classes: list[Any]) -> np.ndarray:
@@ -11,9 +20,25 @@ def class_priors(labels: np.ndarray, classes: list[Any]) -> np.ndarray:
 
 
 def evaluate(pipeline: Any, features: np.ndarray, labels: np.ndarray, classes: list[Any], train_labels: np.ndarray) -> dict[str, Any]:
-    """Metrics of the model, and of always answering the training class priors (the majority
-    class as label): a model that cannot beat that has learned nothing."""
+    """Metrics of the model, and of always answering the training class priors."""
     model = classification_report(labels, pipeline.predict_proba(features), classes)
     priors = np.tile(class_priors(train_labels, classes), (len(labels), 1))
     baseline = classification_report(labels, priors, classes)
     return {"model": model, "best_constant": baseline}
+
+
+def regression_report(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    truth, predicted = np.asarray(truth, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
+    return {"mae": float(mean_absolute_error(truth, predicted)), "rmse": float(root_mean_squared_error(truth, predicted)),
+            "r2": float(r2_score(truth, predicted)), "bias": float(np.mean(predicted - truth))}
+
+
+def evaluate_regression(pipeline: Any, features: np.ndarray, targets: np.ndarray, train_targets: np.ndarray) -> dict[str, Any]:
+    """Metrics of the model, and of the best constant for each metric (fitted on the training split)."""
+    truth = np.asarray(targets, dtype=np.float64)
+    model = regression_report(truth, pipeline.predict(features))
+    median = regression_report(truth, np.full(truth.shape, np.median(train_targets)))
+    mean = regression_report(truth, np.full(truth.shape, np.mean(train_targets)))
+    constant = {"mae": median["mae"], "rmse": mean["rmse"], "r2": mean["r2"], "bias": mean["bias"],
+                "median": float(np.median(train_targets)), "mean": float(np.mean(train_targets))}
+    return {"model": model, "best_constant": constant}

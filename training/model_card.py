@@ -6,7 +6,9 @@ from typing import Any
 
 from modelops.artifacts.library_versions import MODEL_LIBRARIES
 from modelops.artifacts.manifest import Manifest
-from training.model_selection import format_params, table_header, table_rows
+from training.evaluation import REGRESSION_METRICS
+from training.model_selection import cv_description, format_params, table_header, table_rows
+from training.pipeline import MIN_CATEGORY_ROWS
 from training.quality_gate import LOWER_IS_BETTER
 
 MODEL_CARD_FILE = "model_card.md"
@@ -32,26 +34,35 @@ def _header(manifest: Manifest) -> str:
         f"# Model card: {manifest.name} {manifest.version}",
         "",
         f"- created: {manifest.created_at}",
-        f"- predicts: `{manifest.target}`, classes {_labels(manifest.classes)}",
+        f"- predicts: `{manifest.target}`, " + (f"classes {_labels(manifest.classes)}" if manifest.task == "classification"
+                                                else "a number (regression)"),
         f"- artifact: `{manifest.artifact.file}`, sha256 `{manifest.artifact.sha256}`",
     ])
 
 
 def _data(manifest: Manifest) -> str:
     cleaning, training = manifest.cleaning, manifest.training
+    # Versions cleaned before duplicates were kept by default dropped them (no duplicates_dropped key).
+    duplicates = "dropped" if cleaning.get("duplicates_dropped", True) else "kept"
+    kinds = {kind: [f.name for f in manifest.features if f.kind == kind] for kind in ("numeric", "boolean", "categorical")}
+    split = "stratified, " if manifest.task == "classification" else ""
     lines = [
         "## Data and cleaning",
         "",
         f"- source: `{training['source']}` (fingerprint of the cleaned data `{manifest.data_fingerprint[:16]}…`)",
         f"- rows read: {cleaning['rows_read']}; dropped without a target: {cleaning['rows_without_target']}; "
-        f"dropped as exact duplicates: {cleaning['duplicate_rows']}; kept: {cleaning['rows_kept']}",
-        f"- values that were not numbers, made missing: {sum(cleaning['non_numeric_values'].values())}"
+        f"exact duplicates ({duplicates}): {cleaning['duplicate_rows']}; kept: {cleaning['rows_kept']}",
+        "- features: " + "; ".join(f"{kind} {len(names)}" + (f" ({', '.join(names)})" if names and kind != "numeric"
+                                                               else "") for kind, names in kinds.items()),
+        "- left out: " + ("; ".join(f"`{name}`: {why}" for name, why in cleaning.get("left_out", {}).items())
+                          or "none"),
+        f"- values in numeric columns that were not numbers, made missing: {sum(cleaning['non_numeric_values'].values())}"
         + _counts(cleaning["non_numeric_values"]),
         f"- missing values after cleaning: {sum(cleaning['missing_values'].values())}"
         + _counts(cleaning["missing_values"]),
         f"- constant columns (kept): {', '.join(cleaning['constant_columns']) or 'none'}",
         f"- split: {training['train_rows']} training rows, {training['test_rows']} held-out rows "
-        f"(stratified, test size {training['test_size']}, seed {training['seed']})",
+        f"({split}test size {training['test_size']}, seed {training['seed']})",
     ]
     return "\n".join(lines)
 
@@ -73,8 +84,8 @@ def _choice(manifest: Manifest) -> str:
         f"Chosen by `--estimator auto`: {selection['reason']}",
         "",
         f"Each candidate had a randomized search of {selection['iterations']} draws (seed {selection['seed']}), "
-        f"scored by {selection['scoring']} in {selection['folds']}-fold stratified cross-validation on the "
-        f"{selection['train_rows']} training rows only; the held-out rows were not used.",
+        f"scored by {selection['scoring']} in {cv_description(selection).replace('CV', 'cross-validation')} only; "
+        "the held-out rows were not used.",
         "",
         _table(table_header(selection), table_rows(selection)),
     ]
@@ -83,6 +94,19 @@ def _choice(manifest: Manifest) -> str:
 
 def _evaluation(manifest: Manifest) -> str:
     model, constant = manifest.metrics["model"], manifest.metrics["best_constant"]
+    if manifest.task == "regression":
+        return "\n".join([
+            "## Held-out evaluation",
+            "",
+            f"On the {manifest.training['test_rows']} held-out rows, in the target's units, against the best constant "
+            f"predictor fitted on the training split (the median {constant['median']:.4g} for MAE, the mean "
+            f"{constant['mean']:.4g} for RMSE and R²; lower MAE and RMSE are better, R² 1 is perfect):",
+            "",
+            _table(("metric", "model", "best constant"),
+                   [(metric, _number(model[metric]), _number(constant[metric])) for metric in REGRESSION_METRICS]),
+            "",
+            f"Mean error (prediction − truth) of the model: {model['bias']:.4g}.",
+        ])
     classes = manifest.classes
     averaging = (f"precision, recall and F1 of the positive class {classes[1]!r}" if len(classes) == 2
                  else "precision, recall, F1 and ROC AUC are macro averages over the classes (ROC AUC one-vs-rest)")
@@ -132,14 +156,18 @@ def _limits(manifest: Manifest) -> str:
     return "## Known limits\n\n" + "\n".join(f"- {limit}" for limit in known_limits(manifest))
 
 
-def known_limits(manifest: Manifest) -> list[str]:
-    """Limits that follow from this version's own figures."""
-    training, cleaning = manifest.training, manifest.cleaning
+def _task_limits(manifest: Manifest) -> list[str]:
     model, constant = manifest.metrics["model"], manifest.metrics["best_constant"]
-    test_rows = training["test_rows"]
+    test_rows = manifest.training["test_rows"]
+    if manifest.task == "regression":
+        return [
+            f"The held-out figures rest on {test_rows} rows.",
+            f"Held-out MAE {model['mae']:.4g} in the target's units; always answering the training median already "
+            f"scores {constant['mae']:.4g}: that, not 0, is the floor to judge the error by.",
+        ]
     per_class = [sum(counts) for counts in model["confusion_matrix"]]
     smallest = min(range(len(per_class)), key=per_class.__getitem__)
-    limits = [
+    return [
         f"The held-out figures rest on {test_rows} rows: one row classified differently moves accuracy by "
         f"{1 / test_rows:.2%}.",
         "Held-out class counts: " + ", ".join(f"{_label(label)}: {count} ({count / test_rows:.0%})"
@@ -148,6 +176,12 @@ def known_limits(manifest: Manifest) -> list[str]:
         f"its recall is measured on those alone. Always answering the majority class already scores accuracy "
         f"{_number(constant['accuracy'])} on these rows: that, not 0 or 0.5, is the floor to judge accuracy by.",
     ]
+
+
+def known_limits(manifest: Manifest) -> list[str]:
+    """Limits that follow from this version's own figures."""
+    training, cleaning = manifest.training, manifest.cleaning
+    limits = _task_limits(manifest)
     selection = training.get("selection")
     if selection:
         chosen = _chosen_candidate(selection)
@@ -158,6 +192,11 @@ def known_limits(manifest: Manifest) -> list[str]:
         )
     limits.append(_missing_limit(manifest))
     limits.append(_range_limit(manifest))
+    categorical = [f for f in manifest.features if f.kind == "categorical"]
+    if categorical:
+        limits.append(f"Categorical features ({', '.join(f.name for f in categorical)}): a category seen in fewer "
+                      f"than {MIN_CATEGORY_ROWS} training rows, or never seen, is encoded as no known category; "
+                      "the model answers such rows from their other features.")
     if cleaning["constant_columns"]:
         limits.append(f"Constant in the data, so the model learned nothing from them: "
                       f"{', '.join(cleaning['constant_columns'])}.")
@@ -168,19 +207,22 @@ def known_limits(manifest: Manifest) -> list[str]:
 
 def _missing_limit(manifest: Manifest) -> str:
     missing = [f for f in manifest.features if f.missing_rate > 0]
+    categorical = (" (a categorical feature's missing value is a category of its own)"
+                   if any(f.kind == "categorical" for f in manifest.features) else "")
     if not missing:
         return ("No feature had a missing value in the training split; a missing value in a request is filled "
-                "with the feature's training median, which this training data never needed.")
+                f"with the feature's training median{categorical}, which this training data never needed.")
     worst = max(missing, key=lambda f: f.missing_rate)
     return (f"{len(missing)} of {len(manifest.features)} features had missing values in the training split "
             f"(most: {worst.name}, {worst.missing_rate:.0%}); missing values are filled with the feature's "
-            "training median, so a row with many of them is answered mostly from medians.")
+            f"training median{categorical}, so a row with many of them is answered mostly from medians.")
 
 
 def _range_limit(manifest: Manifest) -> str:
     behaviour = ("its trees answer as at the nearest value they saw" if manifest.training["estimator"] in TREE_MODELS
                  else "the linear model extends the trend it learned")
-    return (f"The model saw each of the {len(manifest.features)} features only within its training range "
+    numeric = [f for f in manifest.features if f.kind != "categorical"]
+    return (f"The model saw each of the {len(numeric)} numeric features only within its training range "
             f"(`features[].min`/`max` in the manifest); outside it, {behaviour}.")
 
 

@@ -1,15 +1,27 @@
 """Convert the fitted pipeline to ONNX and verify the conversion before anything is published.
 
 The joblib pipeline stays canonical. The ONNX model only serves if, on every verification row,
-its probabilities are within TOLERANCE of scikit-learn's and it names the same class, except
-where scikit-learn itself sees a tie (its top two probabilities within TOLERANCE): there either
-tied class is a faithful answer. A pipeline that fails to convert or to verify is published
-joblib-only, and training says why.
+it answers like scikit-learn: a classifier's probabilities within TOLERANCE and the same class,
+except where scikit-learn itself sees a tie (its top two probabilities within TOLERANCE: there
+either tied class is a faithful answer); a regressor's prediction within TOLERANCE relative to
+max(1, |value|) (float32 carries about 7 significant digits, so an absolute bound would refuse
+large targets for rounding alone). A pipeline that fails to convert, to run or to verify is
+published joblib-only, and training says why. sklearn-onnx has given wrong results for one-hot
+encoders inside column transformers (its issues #1046, #671, #321): this gate is what catches
+such a case, whatever its cause.
+
+The graph's inputs (what serving feeds it):
+- All features numeric or boolean: one float32 input INPUT_NAME of shape [rows, features], as before.
+- Any categorical feature: one input per feature, named column_input(index) in manifest order,
+  shape [rows, 1]: float32 for numeric and boolean features (NaN missing), string for
+  categorical ones ("" missing).
+Outputs: a classifier's "label" and "probabilities" (no ZipMap); a regressor's REGRESSION_OUTPUT.
 
 Verification rows: the held-out rows; the same rows with 20% of values missing (the imputer is
-in the graph); rows perturbed at several scales; and, for tree ensembles, rows with one feature
-set exactly on (and a hair either side of) a split threshold, where float32 arithmetic in the
-ONNX graph is most likely to take the other branch.
+in the graph); numeric values perturbed at several scales; with categorical features, rows with
+categories training never saw; and, for tree ensembles, rows with one numeric feature set
+exactly on (and a hair either side of) a split threshold, where float32 arithmetic in the ONNX
+graph is most likely to take the other branch.
 """
 import os
 import warnings
@@ -20,10 +32,21 @@ import numpy as np
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imported
 
-from modelops.artifacts.onnx_model import INPUT_NAME, OnnxPipeline
+from modelops.artifacts.manifest import Task
+from modelops.artifacts.onnx_model import INPUT_NAME, PROBABILITIES, OnnxPipeline
+from modelops.statistics.feature_summary import MISSING_CATEGORY
+from training.pipeline import Columns
 
 TOLERANCE = 1e-5
 ONNX_FILE = "model.onnx"
+REGRESSION_OUTPUT = "variable"  # skl2onnx's name for a regressor's output
+UNSEEN_CATEGORY = "\x00unseen"  # a category no training row can have
+MAX_ROWS = 5000  # held-out rows verified (a seeded sample beyond): each kind of row is built from them
+
+
+def column_input(index: int) -> str:
+    """The graph input of feature `index` when the model has categorical features."""
+    return f"feature_{index}"
 
 
 @dataclass
@@ -32,7 +55,7 @@ class Verification:
     reason: str  # why it failed, or "verified"
     tolerance: float = TOLERANCE
     rows: dict[str, int] = field(default_factory=dict)  # rows checked per kind
-    max_abs_difference: float | None = None
+    max_abs_difference: float | None = None  # regression: relative to max(1, |value|)
     label_mismatches: int = 0
     ties_accepted: int = 0
     onnxruntime: str = ""  # the version that verified it; serving must run the same one
@@ -41,21 +64,69 @@ class Verification:
         return asdict(self)
 
 
-def convert(pipeline: Any, n_features: int) -> bytes:
-    """ONNX bytes: float32 input named INPUT_NAME, outputs label and probabilities (no ZipMap)."""
+def convert(pipeline: Any, n_features: int, columns: Columns | None = None, task: Task = "classification") -> bytes:
+    """ONNX bytes with the inputs and outputs the module docstring describes."""
     from skl2onnx import to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
+    if columns is not None and columns.mixed:
+        inputs = [(column_input(index), StringTensorType([None, 1]) if kind == "categorical" else FloatTensorType([None, 1]))
+                  for index, kind in enumerate(columns.kinds)]
+    else:
+        inputs = [(INPUT_NAME, FloatTensorType([None, n_features]))]
     with warnings.catch_warnings():
         # onnx's deprecation notices about skl2onnx's own attribute types: not ours to fix, and noise.
         warnings.simplefilter("ignore", DeprecationWarning)
-        model = to_onnx(pipeline, initial_types=[(INPUT_NAME, FloatTensorType([None, n_features]))],
-                        options={"zipmap": False}, target_opset={"": 17, "ai.onnx.ml": 3})
+        model = to_onnx(pipeline, initial_types=inputs, options={"zipmap": False} if task == "classification" else None,
+                        target_opset={"": 17, "ai.onnx.ml": 3})
     return model.SerializeToString()
 
 
-def _split_points(pipeline: Any) -> list[tuple[int, float]]:
-    """(feature, threshold) of every split of a tree ensemble, in the raw input's units."""
+def feed(matrix: np.ndarray, columns: Columns) -> dict[str, np.ndarray]:
+    """The per-feature inputs of a mixed model's graph, from the pipeline's input matrix."""
+    return {column_input(index): (np.asarray(matrix[:, index].tolist(), dtype=object).reshape(-1, 1)
+                                  if kind == "categorical" else
+                                  np.asarray(matrix[:, index], dtype=np.float32).reshape(-1, 1))
+            for index, kind in enumerate(columns.kinds)}
+
+
+class _Served:
+    """The ONNX model behind the pipeline's own method: probabilities or predictions. All-numeric
+    classifiers run through modelops' OnnxPipeline, exactly what the function runs today."""
+
+    def __init__(self, onnx_bytes: bytes, pipeline: Any, columns: Columns | None, task: Task):
+        import onnxruntime
+
+        self.columns, self.task = columns if columns is not None and columns.mixed else None, task
+        if task == "classification" and self.columns is None:
+            self.pipeline: OnnxPipeline | None = OnnxPipeline(onnx_bytes, list(pipeline.classes_))
+            return
+        self.pipeline = None
+        self.session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+
+    def answer(self, matrix: np.ndarray) -> np.ndarray:
+        if self.pipeline is not None:
+            return self.pipeline.predict_proba(matrix)
+        inputs = feed(matrix, self.columns) if self.columns else {INPUT_NAME: np.asarray(matrix, dtype=np.float32)}
+        output = PROBABILITIES if self.task == "classification" else REGRESSION_OUTPUT
+        return self.session.run([output], inputs)[0].astype(np.float64).reshape(len(matrix), -1)
+
+
+def _numeric_input_columns(pipeline: Any, columns: Columns | None) -> tuple[list[int], Any]:
+    """(input column of each numeric model feature, the scaler in front of the model, or None)."""
+    if columns is None or not columns.mixed:
+        scaler = dict(pipeline.steps).get("scale")
+        return (list(range(len(scaler.mean_))), scaler) if scaler is not None else ([], None)
+    numeric = [index for index, kind in enumerate(columns.kinds) if kind != "categorical"]
+    if not numeric:
+        return [], None
+    return numeric, pipeline.named_steps["prepare"].named_transformers_["numeric"].named_steps["scale"]
+
+
+def _split_points(pipeline: Any, columns: Columns | None = None) -> list[tuple[int, float]]:
+    """(input column, threshold) of every split on a numeric feature of a tree ensemble, in the
+    raw input's units. The model's first features are the numeric ones (the column transformer
+    puts them first); splits on one-hot columns are left to the unseen-category rows."""
     model = pipeline.steps[-1][1]
     points: list[tuple[int, float]] = []
     for tree in getattr(model, "estimators_", []):
@@ -65,22 +136,40 @@ def _split_points(pipeline: Any) -> list[tuple[int, float]]:
         for predictor in iteration:
             nodes = predictor.nodes[predictor.nodes["is_leaf"] == 0]
             points += [(int(f), float(t)) for f, t in zip(nodes["feature_idx"], nodes["num_threshold"])]
-    scaler = dict(pipeline.steps).get("scale")
-    if scaler is None or not points:
+    if not points:
         return points
+    inputs, scaler = _numeric_input_columns(pipeline, columns)
+    if scaler is None:
+        return points if columns is None or not columns.mixed else []
     # Splits are in the scaler's output units; map back to what a caller sends.
-    return [(f, t * scaler.scale_[f] + scaler.mean_[f]) for f, t in points]
+    return [(inputs[f], t * scaler.scale_[f] + scaler.mean_[f]) for f, t in points if f < len(inputs)]
 
 
-def verification_rows(pipeline: Any, held_out: np.ndarray, seed: int, limit: int = 2000) -> dict[str, np.ndarray]:
+def verification_rows(pipeline: Any, held_out: np.ndarray, seed: int, limit: int = 2000,
+                      columns: Columns | None = None) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
+    if len(held_out) > MAX_ROWS:
+        held_out = held_out[np.sort(rng.choice(len(held_out), MAX_ROWS, replace=False))]
+    mixed = columns is not None and columns.mixed
+    categorical = [index for index, kind in enumerate(columns.kinds) if kind == "categorical"] if mixed else []
+    numeric = [index for index in range(held_out.shape[1]) if index not in categorical]
     rows = {"held_out": held_out}
     with_missing = held_out.copy()
-    with_missing[rng.uniform(size=held_out.shape) < 0.2] = np.nan
+    blank = rng.uniform(size=held_out.shape) < 0.2
+    for index in range(held_out.shape[1]):
+        with_missing[blank[:, index], index] = MISSING_CATEGORY if index in categorical else np.nan
     rows["missing_values"] = with_missing
     scales = np.array([1e-6, 1e-3, 0.05])[rng.integers(0, 3, held_out.shape[0])][:, None]
-    rows["perturbed"] = held_out * (1 + scales * rng.standard_normal(held_out.shape))
-    points = _split_points(pipeline)
+    perturbed = held_out.copy()
+    values = np.asarray(held_out[:, numeric], dtype=np.float64)
+    perturbed[:, numeric] = values * (1 + scales * rng.standard_normal(values.shape))
+    rows["perturbed"] = perturbed
+    if categorical:
+        unseen = held_out.copy()
+        for index in categorical:
+            unseen[rng.uniform(size=len(unseen)) < 0.5, index] = UNSEEN_CATEGORY
+        rows["unseen_categories"] = unseen
+    points = _split_points(pipeline, columns)
     if points:
         chosen = rng.choice(len(points), size=min(limit // 3, len(points)), replace=False)
         base = held_out[rng.integers(0, len(held_out), len(chosen))]
@@ -105,19 +194,27 @@ def compare(expected: np.ndarray, actual: np.ndarray) -> tuple[float, int, int]:
     return float(np.abs(actual - expected).max()), int((differs & ~tied).sum()), int((differs & tied).sum())
 
 
-def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray]) -> Verification:
+def relative_difference(expected: np.ndarray, actual: np.ndarray) -> float:
+    """The largest |actual - expected| / max(1, |expected|): a regressor's verification measure."""
+    return float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max())
+
+
+def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray], columns: Columns | None = None,
+           task: Task = "classification") -> Verification:
     import onnxruntime
 
-    served = OnnxPipeline(onnx_bytes, list(pipeline.classes_))  # exactly what the function will run
+    served = _Served(onnx_bytes, pipeline, columns, task)
     worst, mismatches, ties = 0.0, 0, 0
     for matrix in rows.values():
-        expected = pipeline.predict_proba(matrix)
-        actual = served.predict_proba(matrix)
-        difference, differ, tied = compare(expected, actual)
+        if task == "classification":
+            difference, differ, tied = compare(pipeline.predict_proba(matrix), served.answer(matrix))
+        else:
+            difference, differ, tied = relative_difference(pipeline.predict(matrix), served.answer(matrix)[:, 0]), 0, 0
         worst, mismatches, ties = max(worst, difference), mismatches + differ, ties + tied
     counts = {kind: int(len(matrix)) for kind, matrix in rows.items()}
-    if worst > TOLERANCE:
-        reason = f"probabilities differ from scikit-learn's by up to {worst:.2e} (tolerance {TOLERANCE:.0e})"
+    what = "probabilities" if task == "classification" else "predictions (relative to max(1, |value|))"
+    if not worst <= TOLERANCE:  # NaN fails too
+        reason = f"{what} differ from scikit-learn's by up to {worst:.2e} (tolerance {TOLERANCE:.0e})"
     elif mismatches:
         reason = f"{mismatches} predicted labels differ from scikit-learn's outside ties"
     else:
@@ -125,11 +222,17 @@ def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray]) -> Ver
     return Verification(reason == "verified", reason, TOLERANCE, counts, worst, mismatches, ties, onnxruntime.__version__)
 
 
-def export(pipeline: Any, held_out: np.ndarray, seed: int) -> tuple[bytes | None, Verification]:
+def export(pipeline: Any, held_out: np.ndarray, seed: int, columns: Columns | None = None,
+           task: Task = "classification") -> tuple[bytes | None, Verification]:
     """The verified ONNX bytes, or None with the reason it cannot serve."""
     try:
-        onnx_bytes = convert(pipeline, held_out.shape[1])
+        onnx_bytes = convert(pipeline, held_out.shape[1], columns, task)
     except Exception as error:  # skl2onnx raises many types for unsupported pipelines
         return None, Verification(False, f"conversion failed: {type(error).__name__}: {error}"[:500])
-    verification = verify(onnx_bytes, pipeline, verification_rows(pipeline, held_out, seed))
+    try:
+        verification = verify(onnx_bytes, pipeline, verification_rows(pipeline, held_out, seed, columns=columns),
+                              columns, task)
+    except Exception as error:  # onnxruntime refusing the graph or an input is a failed verification
+        return None, Verification(False, f"ONNX Runtime failed on the verification rows: {type(error).__name__}: "
+                                         f"{error}"[:500])
     return (onnx_bytes if verification.passed else None), verification

@@ -8,7 +8,7 @@ import joblib
 from modelops.statistics.feature_summary import FeatureSummary
 from modelops.artifacts.integrity import sha256_hex
 from modelops.artifacts.library_versions import installed_versions
-from modelops.artifacts.manifest import ArtifactRecord, Manifest
+from modelops.artifacts.manifest import ArtifactRecord, Manifest, Task
 from training.registry import ModelRegistry
 from training.versions import new_version
 
@@ -27,6 +27,7 @@ def build_manifest(
     artifact: bytes,
     target: str,
     classes: list[Any],
+    task: Task = "classification",
     features: list[FeatureSummary],
     metrics: dict[str, Any],
     cleaning: dict[str, Any],
@@ -44,6 +45,7 @@ def build_manifest(
         artifact=ArtifactRecord(file=ARTIFACT_FILE, format="joblib", sha256=sha256, size_bytes=len(artifact)),
         libraries=installed_versions(),
         target=target,
+        task=task,
         classes=classes,
         features=features,
         metrics=metrics,

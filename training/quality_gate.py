@@ -3,8 +3,17 @@ already published under the same name (measured on the same held-out rows)."""
 from dataclasses import dataclass, field
 from typing import Any
 
-LOWER_IS_BETTER = {"log_loss"}
-GATE_METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss")
+from modelops.artifacts.manifest import Task
+
+LOWER_IS_BETTER = {"log_loss", "mae", "rmse"}
+GATE_METRICS: dict[Task, tuple[str, ...]] = {
+    "classification": ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss"),
+    "regression": ("r2", "mae", "rmse"),
+}
+# The default rule per task. R² has a scale of its own (1 perfect, 0 the training mean): 0.3
+# means the model explains at least 30% of the target's variance on rows it never saw. MAE and
+# RMSE are in the target's units, so they have no default threshold: name one with --min-score.
+DEFAULT_GATE: dict[Task, tuple[str, float]] = {"classification": ("roc_auc", 0.8), "regression": ("r2", 0.3)}
 
 
 @dataclass
@@ -40,7 +49,7 @@ def check(evaluation: dict[str, Any], metric: str, threshold: float, incumbent: 
         decision.refuse(f"{metric} {score:.4f} is {word} the threshold {threshold:.4f}.")
     constant = evaluation["best_constant"].get(metric)
     if constant is not None and not _better(metric, score, constant):
-        decision.refuse(f"{metric} {score:.4f} is no better than the best constant classifier ({constant:.4f}).")
+        decision.refuse(f"{metric} {score:.4f} is no better than the best constant predictor ({constant:.4f}).")
     if incumbent is not None:
         if incumbent.metrics is None:
             decision.refuse(f"Cannot compare with published version {incumbent.version}: {incumbent.why_not_comparable}")

@@ -6,30 +6,32 @@ start and a larger layer); a candidate of the same band whose conversion does ve
 by the same evidence and serves on ONNX Runtime, so it is preferred. The check runs on the
 training rows only: the held-out rows stay untouched until the final evaluation.
 """
-import time
 from typing import Any, Callable
 
 import numpy as np
 
 from training.model_selection import Selection
 from training.onnx_export import Verification, export
+from training.pipeline import fit_timed
 
 Exporter = Callable[[Any, np.ndarray, int], tuple[bytes | None, Verification]]
 
 
 def prefer_onnx_servable(selection: Selection, fitted: Any, fit_seconds: float, x_train: np.ndarray,
-                         y_train: np.ndarray, seed: int, exporter: Exporter = export) -> tuple[Selection, Any, float]:
+                         y_train: np.ndarray, seed: int, exporter: Exporter | None = None) -> tuple[Selection, Any, float]:
     """(selection, fitted pipeline, its fit time), switched to another candidate of the band only
     when the chosen one does not verify and that one does."""
+    if exporter is None:
+        def exporter(pipeline: Any, rows: np.ndarray, seed: int) -> tuple[bytes | None, Verification]:
+            return export(pipeline, rows, seed, selection.columns, selection.task)
     _, verification = exporter(fitted, x_train, seed)
     if verification.passed:
         return selection, fitted, fit_seconds
     for estimator in selection.band:
         if estimator == selection.chosen:
             continue
-        started = time.perf_counter()
-        candidate = selection.build(estimator).fit(x_train, y_train.tolist())
-        candidate_seconds = time.perf_counter() - started
+        candidate = selection.build(estimator)
+        candidate_seconds = fit_timed(candidate, x_train, y_train)
         if exporter(candidate, x_train, seed)[1].passed:
             why = (f"its ONNX conversion verifies, {selection.chosen}'s does not ({verification.reason}), "
                    "so it serves on ONNX Runtime")

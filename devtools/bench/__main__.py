@@ -265,9 +265,29 @@ def print_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
 
 
+def print_inference_tables(model: BenchModel) -> None:
+    """Cold starts beside the bare handler and the floors, warm latency, where a request's time goes, sizes."""
+    from devtools.bench import inference as bench_inference
+
+    print_table("Cold init (median of 5 fresh python3.12 -S processes, built function + layers, x86_64)",
+                ("what", "time"), bench_inference.cold_rows(model.env, model.pipeline, model.data.features,
+                                                              model.data.feature_names))
+    print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
+                ("handler", "p50", "p99", "throughput"),
+                bench_inference.warm_rows(model.env, model.pipeline, model.data.features, model.data.feature_names))
+    print_table("Where a warm 1-row request's time goes (p50 of each part timed alone, fresh process per runtime)",
+                ("runtime", "whole handler", "Powertools logger + metrics decorators, body check",
+                 "POST /predict direct: parse, validate, response", "our route: matrix, ids, capture, metrics",
+                 "the model's predict_proba", "(what the resolver's path would cost instead of 'direct')"),
+                bench_inference.breakdown_rows(model.env, model.data.features, model.data.feature_names))
+    print_table("Deployment sizes (unzipped, function + layers; Lambda's limit is 262.1 MB)",
+                ("deployment", "size"), bench_inference.size_rows())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=["monitor", "naive", "leak"])
+    parser.add_argument("--inference-only", action="store_true", help="only the inference tables (needs a build)")
     args = parser.parse_args()
     if args.child == "leak":
         leak_child()
@@ -282,20 +302,9 @@ def main() -> None:
         client.cache_clear()
         started = time.perf_counter()
         model = publish_bench_model()
-        from devtools.bench import inference as bench_inference
-
-        print_table("Cold init (median of 5 fresh python3.12 -S processes, built function + layers, x86_64)",
-                    ("what", "time"), bench_inference.cold_rows(model.env))
-        print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
-                    ("handler", "p50", "p99", "throughput"),
-                    bench_inference.warm_rows(model.env, model.pipeline, model.data.features, model.data.feature_names))
-        print_table("Where a warm 1-row request's time goes (p50 of each part timed alone, fresh process per runtime)",
-                    ("runtime", "whole handler", "Powertools logger + metrics decorators, body check",
-                     "Powertools resolver: routing, OpenAPI validation, response", "our route: matrix, ids, capture, metrics",
-                     "the model's predict_proba"),
-                    bench_inference.breakdown_rows(model.env, model.data.features, model.data.feature_names))
-        print_table("Deployment sizes (unzipped, function + layers; Lambda's limit is 262.1 MB)",
-                    ("deployment", "size"), bench_inference.size_rows())
+        print_inference_tables(model)
+        if args.inference_only:
+            return
         print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",
                     ("run", "records read", "time", "peak RSS"), monitor_rows(model))
         print_table(f"Leak check: {LEAK_REQUESTS:,} sequential handler calls, 13 kinds of request cycled (after "

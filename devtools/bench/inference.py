@@ -37,33 +37,46 @@ def _fresh_process_seconds(code: str, path: list[str], env: dict[str, str]) -> f
     return statistics.median(runs)
 
 
-def cold_rows(env_for: Callable[[str], dict[str, str]]) -> list[tuple[str, str]]:
+def _median_cold_ms(kind: str, runtime: str, event_file: Path, env: dict[str, str], model_file: Path | None = None) -> float:
+    return statistics.median(_warm_process(kind, runtime, event_file, 0, env, model_file)["ms"] for _ in range(COLD_RUNS))
+
+
+def cold_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
+              names: list[str]) -> list[tuple[str, str]]:
+    """The bare handler's cold start, the floors, then ours per runtime as a ratio of the bare one's."""
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
         return [("cold init", NOT_BUILT)]
     timed = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
-    first = ("import app, json; event = json.load(open('{event}')); "
-             "app.lambda_handler(event, type('C', (), {{'function_name': 'f', 'memory_limit_in_mb': 1024, "
-             "'invoked_function_arn': 'arn:aws:lambda:us-east-1:1:function:f', 'aws_request_id': 'r'}})())")
-    event = ROOT / "events" / "predict_single.json"
-    rows = [("floor: import numpy", f"{_fresh_process_seconds(timed.format(body='import numpy'), _layer_path('onnx'), {}) * 1000:.0f} ms"),
-            ("floor: import sklearn.linear_model",
-             f"{_fresh_process_seconds(timed.format(body='import sklearn.linear_model'), _layer_path('sklearn'), {}) * 1000:.0f} ms"),
-            # What any ONNX-serving function that fetches its model from S3 pays before its own code runs.
-            ("floor: import botocore, numpy, onnxruntime; create an S3 client",
-             f"{_fresh_process_seconds(timed.format(body=ONNX_FLOOR), _layer_path('onnx'), env_for('onnx')) * 1000:.0f} ms")]
-    for runtime in ("onnx", "sklearn"):
-        seconds = _fresh_process_seconds(timed.format(body=first.format(event=event)), _layer_path(runtime), env_for(runtime))
-        rows.append((f"built function, {runtime}: import, fetch, verify, load, first prediction", f"{seconds * 1000:.0f} ms"))
+
+    def floor(body: str, runtime: str, env: dict[str, str]) -> float:
+        return _fresh_process_seconds(timed.format(body=body), _layer_path(runtime), env) * 1000
+
+    with tempfile.TemporaryDirectory() as scratch:
+        model_file = Path(scratch) / "model.joblib"  # the sam init template ships the model in the package
+        joblib.dump(pipeline, model_file)
+        event_file = _event_file(scratch, features, names, 1)
+        bare = _median_cold_ms("cold-bare", "sklearn", event_file, {}, model_file)
+        rows = [("bare sam-init-style handler (sklearn): import, load from the package, first prediction", f"{bare:.0f} ms"),
+                ("floor: import numpy", f"{floor('import numpy', 'onnx', {}):.0f} ms"),
+                ("floor: import sklearn.linear_model", f"{floor('import sklearn.linear_model', 'sklearn', {}):.0f} ms"),
+                # What any ONNX-serving function that fetches its model from S3 pays before its own code runs.
+                ("floor: import botocore, numpy, onnxruntime; create an S3 client",
+                 f"{floor(ONNX_FLOOR, 'onnx', env_for('onnx')):.0f} ms")]
+        for runtime in ("onnx", "sklearn"):
+            ours = _median_cold_ms("cold-ours", runtime, event_file, env_for(runtime))
+            rows.append((f"built function, {runtime}: import, fetch, verify, load, first prediction",
+                         f"{ours:.0f} ms ({ours / bare:.2f}x the bare handler)"))
     return rows
 
 
 def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: dict[str, str],
                   model_file: Path | None = None) -> dict[str, float]:
-    """What warm_latency.py measures for one handler, in a fresh process on the built function (µs)."""
-    command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "warm_latency.py"), kind, str(event_file), str(calls)]
+    """What warm_latency.py measures for one handler, in a fresh process on the built function."""
+    command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "bench" / "warm_latency.py"), kind, str(event_file), str(calls)]
     result = subprocess.run([*command, *([str(model_file)] if model_file else [])], capture_output=True, text=True,
-                            check=True, cwd=BUILD,
-                            env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
+                            cwd=BUILD, env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
+    if result.returncode:
+        raise RuntimeError(f"{kind} on {runtime} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -98,14 +111,15 @@ def breakdown_rows(env_for: Callable[[str], dict[str, str]], features: np.ndarra
                    names: list[str]) -> list[tuple[str, ...]]:
     """Where one 1-row request's time goes, per runtime, p50 µs of each layer timed on its own."""
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
-        return [("breakdown", NOT_BUILT, "", "", "")]
+        return [("breakdown", NOT_BUILT, "", "", "", "", "")]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         event_file = _event_file(scratch, features, names, 1)
         for runtime in ("onnx", "sklearn"):
             f = _warm_process("breakdown", runtime, event_file, WARM_CALLS[1], env_for(runtime))
-            rows.append((runtime, f"{f['handler']:.0f} µs", f"{f['handler'] - f['resolver']:.0f} µs",
-                         f"{f['resolver'] - f['route']:.0f} µs", f"{f['route'] - f['model']:.0f} µs", f"{f['model']:.0f} µs"))
+            rows.append((runtime, f"{f['handler']:.0f} µs", f"{f['handler'] - f['direct']:.0f} µs",
+                         f"{f['direct'] - f['route']:.0f} µs", f"{f['route'] - f['model']:.0f} µs", f"{f['model']:.0f} µs",
+                         f"{f['resolver'] - f['route']:.0f} µs"))
     return rows
 
 

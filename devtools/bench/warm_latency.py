@@ -1,11 +1,15 @@
-"""Warm handler latency in a process of its own, started the way bench_inference.warm_rows does:
+"""Handler latency, cold and warm, in a process of its own, started the way bench_inference does:
 `python -S -B -P devtools/bench/warm_latency.py KIND EVENT CALLS [MODEL]` with only the built function,
 its layers and the runtime's boto3 on PYTHONPATH (the repository goes last, for the shared Lambda
 context). Prints its figures as JSON on its last line.
 
+KIND "cold-ours" / "cold-bare" time one handler's cold start the same way for both: from before
+its first import to its first response (import, model fetch and load, first request), CALLS unused.
+
 KIND "ours" imports the built app.py (its init loads the model from S3, as on Lambda) and prints
 {"p50": µs, "p99": µs}. KIND "breakdown" does too, and times the layers of one request apart: the
-whole handler, the Powertools resolver, our route function alone, the model alone. KIND "bare" is
+whole handler, POST /predict's direct path (parse, validate, route, response), our route function
+alone, the model alone, and the same request through Powertools' resolver for comparison. KIND "bare" is
 the handler the `sam init` scikit-learn template writes: the model unpickled from a file in the
 package, then json.loads, predict_proba, json.dumps and nothing else. Each runs in a fresh process
 so that nothing one handler sets up (imports, caches, finders) helps the other.
@@ -40,6 +44,20 @@ def bare_handler(model_path: str) -> Callable[[dict, Any], dict]:
     return handler
 
 
+def cold(kind: str, event: dict, model_path: str | None) -> dict[str, float]:
+    """Milliseconds from nothing of the handler imported to its first response."""
+    started = time.perf_counter()
+    if kind == "cold-bare":
+        handler = bare_handler(model_path)
+    else:
+        import app
+        handler = app.lambda_handler
+    response = handler(event, Context())
+    seconds = time.perf_counter() - started
+    assert response["statusCode"] == 200, response
+    return {"ms": seconds * 1000}
+
+
 def timed(call: Callable[[], Any], calls: int) -> tuple[float, float]:
     """p50 and p99 in µs of `calls` calls, after a few to warm caches."""
     for _ in range(WARMUP_CALLS):
@@ -64,19 +82,21 @@ def breakdown(event: dict, calls: int) -> dict[str, float]:
     import app
     from modelops.api.json_body import parse_json_body
     from modelops.artifacts.features import instances_to_matrix
-    from modelops.api.predict_request import PredictRequest
 
     context = Context()
-    request = PredictRequest.model_validate(parse_json_body(event["body"]))
+    checked = app.checked_body_event(event, app.settings.max_body_bytes)
+    request = app.PredictRequest.model_validate(parse_json_body(checked["body"]))
     model = app.model_holder.get()
     matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
+    # Without the handler's log_metrics, metrics pile up and Powertools flushes them every 100
+    # values: clear them after each call (about 1 µs), as the handler's flush does.
     figures = {
         "handler": latencies(app.lambda_handler, event, calls)[0],
-        # Without the handler's log_metrics, metrics pile up and Powertools flushes them every 100
-        # values: clear them after each call (about 1 µs), as the handler's flush does.
-        "resolver": timed(lambda: (app.app.resolve(event, context), app.metrics.clear_metrics()), calls)[0],
+        "direct": timed(lambda: (app._predict_directly(checked), app.metrics.clear_metrics()), calls)[0],
         "route": timed(lambda: (app.predict_route(request), app.metrics.clear_metrics()), calls)[0],
         "model": timed(lambda: model.pipeline.predict_proba(matrix), calls)[0],
+        # The same request through Powertools' resolver, the way every other request goes.
+        "resolver": timed(lambda: (app.app.resolve(checked, context), app.metrics.clear_metrics()), calls)[0],
     }
     app.metrics.clear_metrics()
     return figures
@@ -88,6 +108,8 @@ def main() -> None:
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # logs and capture go somewhere, as on Lambda
         if kind == "breakdown":
             figures = breakdown(event, calls)
+        elif kind.startswith("cold-"):
+            figures = cold(kind, event, sys.argv[4] if len(sys.argv) > 4 else None)
         else:
             if kind == "bare":
                 handler = bare_handler(sys.argv[4])

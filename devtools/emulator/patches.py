@@ -1,11 +1,15 @@
-"""Fixes to LocalStack 4.14 bugs that stop this project's stack from deploying, applied when
+"""Fixes to LocalStack 4.14 bugs and gaps that stop this project's stack from deploying or from
+working as on AWS (the capture path), applied when
 LocalStack starts (hook `localstack.hooks.on_infra_start`, registered by
 devtools/emulator/plugin/pyproject.toml) and only when the start helper asks for them
 (EMULATOR_PATCHES=1): a LocalStack started otherwise from the venv stays as released.
 
 Each patch says the bug, the template construct that meets it and what AWS does."""
+import gzip
 import logging
 import os
+import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 from localstack.runtime import hooks
@@ -157,6 +161,124 @@ def _patch_lambda_alias_update() -> None:
         return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model)
 
 
+def _patch_state_machine_item_batcher() -> None:
+    """BatchScoringStateMachine (statemachine/batch_scoring.asl.json): a Distributed Map whose
+    `ItemBatcher` groups chunks per worker. LocalStack 4.14's ASL grammar has no ItemBatcher (nor
+    its BatchInput / MaxItemsPerBatchPath), so CreateStateMachine answers InvalidDefinition and the
+    whole stack rolls back; AWS accepts it. Here a definition that fails to parse *and* uses
+    ItemBatcher is stored unvalidated, with a warning: the stack deploys, and that state machine
+    cannot run on the emulator (its execution fails at parse time). Any other invalid definition
+    is refused as before."""
+    from localstack.services.stepfunctions.provider import InvalidDefinition, StepFunctionsProvider
+
+    validate = StepFunctionsProvider.__dict__["_validate_definition"].__func__  # a staticmethod
+
+    # Set by hand: localstack.utils.patch would turn the staticmethod into a plain function, and
+    # the provider also calls it on its instance (self._validate_definition), which would pass self.
+    def _validate_definition(definition: str, static_analysers: Any) -> None:
+        try:
+            validate(definition=definition, static_analysers=static_analysers)
+        except InvalidDefinition:
+            if '"ItemBatcher"' not in definition:
+                raise
+            LOG.warning("State machine definition with ItemBatcher stored unvalidated: LocalStack's "
+                        "ASL parser does not know ItemBatcher, so it cannot run here")
+
+    StepFunctionsProvider._validate_definition = staticmethod(_validate_definition)
+
+
+def _patch_capture_delivery() -> None:
+    """The capture path (function logs -> subscription filter -> Firehose -> S3 capture/), which the
+    monitor reads. LocalStack 4.14 breaks it at every hop; each fix is AWS's behaviour, in
+    devtools/emulator/delivery.py (unit-tested):
+    - LoggingConfig.LogGroup (InferenceFunction logs to /<stack>/inference, where the subscription
+      filter is) is ignored: every function logs to /aws/lambda/<name>. Honoured here.
+    - A log stream cannot be created in a log group with a subscription filter (below).
+    - Subscription filter patterns are not applied (the community edition matches every event, so
+      START/END/REPORT lines and application logs would reach Firehose): JSON patterns of
+      comparisons joined by && and || are applied here; any other pattern keeps LocalStack's
+      match-everything, with a warning.
+    - Firehose runs only Lambda processors: Decompression, CloudWatchLogProcessing
+      (DataMessageExtraction) and AppendDelimiterToRecord are run here.
+    - S3 destinations: `!{timestamp:...}` in the prefix is left as text (with LocalStack's own
+      YYYY/MM/DD/HH/ appended), and CompressionFormat GZIP is ignored. Evaluated and gzip'd here
+      (with Firehose's .gz extension).
+    Delivery is at once, not after the 60 s buffer (LocalStack does not buffer)."""
+    import base64
+
+    from localstack.services.firehose.provider import FirehoseProvider
+    from localstack.services.lambda_.invocation.execution_environment import ExecutionEnvironment
+    from localstack.services.logs import provider as logs_provider
+    from localstack.utils.patch import patch
+
+    from devtools.emulator.delivery import PROCESSORS, evaluate_prefix, json_filter
+
+    @patch(ExecutionEnvironment.get_log_group_name)
+    def get_log_group_name(fn: Any, self: Any) -> str:
+        return (self.function_version.config.logging_config or {}).get("LogGroup") or fn(self)
+
+    match_all = logs_provider.get_pattern_matcher
+
+    def get_pattern_matcher(pattern: str) -> Any:
+        matcher = json_filter(pattern or "")
+        if matcher is None:
+            if pattern:
+                LOG.warning("Log filter pattern %r not emulated: every event matches", pattern)
+            return match_all(pattern)
+        return lambda _pattern, event: matcher(event.get("message", ""))
+
+    logs_provider.get_pattern_matcher = get_pattern_matcher  # read as a module global at each call
+
+    # CreateLogStream in a log group with a subscription filter fails: LocalStack's own patch of it
+    # indexes what moto returns (dict_values, and SubscriptionFilter objects, not dicts): 500
+    # "'dict_values' object is not subscriptable". The Lambda log handler creates the stream of each
+    # new execution environment that way, so the first logs of every cold start (there: the first
+    # capture record) were dropped. Moto's own create_log_stream, then what LocalStack meant to set.
+    from localstack.utils.patch import Patch
+    from moto.logs.models import LogGroup as MotoLogGroup
+
+    create_stream = next(p.old for p in Patch.applied_patches
+                         if p.obj is MotoLogGroup and p.name == "create_log_stream")
+
+    def create_log_stream(self: Any, log_stream_name: str) -> None:
+        create_stream(self, log_stream_name)
+        filters = list(self.describe_subscription_filters())
+        self.streams[log_stream_name].filter_pattern = filters[0].filter_pattern if filters else None
+
+    MotoLogGroup.create_log_stream = create_log_stream
+
+    @patch(FirehoseProvider._preprocess_records)
+    def _preprocess_records(fn: Any, self: Any, processor: dict, records: list) -> list:
+        process = PROCESSORS.get(processor.get("Type"))
+        if process is None:
+            return fn(self, processor, records)
+        processed = []
+        for record in records:
+            key = "Data" if "Data" in record else "data"
+            output = process(base64.b64decode(record[key]))
+            if output is not None:  # None: the record is dropped (a CONTROL_MESSAGE)
+                processed.append({**record, key: base64.b64encode(output)})
+        return processed
+
+    @patch(FirehoseProvider._put_records_to_s3_bucket)
+    def _put_records_to_s3_bucket(fn: Any, self: Any, stream_name: str, records: list, description: dict) -> Any:
+        if not records:
+            return None  # everything filtered out: Firehose writes no object
+        if description.get("CompressionFormat") == "GZIP":
+            joined = b"".join(base64.b64decode(r.get("Data") or r.get("data")) for r in records)
+            records = [{"Data": base64.b64encode(gzip.compress(joined))}]
+            description = {**description, "FileExtension": description.get("FileExtension") or ".gz"}
+        return fn(self, stream_name, records, description)
+
+    @patch(FirehoseProvider._get_s3_object_path)
+    def _get_s3_object_path(fn: Any, self: Any, stream_name: str, prefix: str, file_extension: str) -> str:
+        now = datetime.now(timezone.utc)
+        evaluated, dynamic = evaluate_prefix(prefix or "", now)
+        if not dynamic:
+            return fn(self, stream_name, evaluated, file_extension)
+        return f"{evaluated}{stream_name}-{now:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{file_extension or ''}"
+
+
 @hooks.on_infra_start()
 def apply_emulator_patches() -> None:
     if os.environ.get("EMULATOR_PATCHES") != "1":
@@ -166,4 +288,6 @@ def apply_emulator_patches() -> None:
     _patch_firehose_generated_name()
     _patch_update_references()
     _patch_lambda_alias_update()
+    _patch_state_machine_item_batcher()
+    _patch_capture_delivery()
     LOG.info("Emulator patches applied (devtools/emulator/patches.py)")

@@ -1,6 +1,9 @@
 """Scheduled model monitor (EventBridge Scheduler): one window per run, report to S3, metrics to
 CloudWatch, and an SNS alert when a threshold is crossed. The work is in modelops.monitoring.run.
 
+Returns the report's status: "ok", "alert", or "insufficient_data" (no check failed, but the
+window held fewer than min_count predictions of the deployed version).
+
 Event: {"scheduled_time": "2026-11-30T10:00:00Z"} (the schedule sends its own time); without it
 the run uses now. Any other key is ignored, so a manual `aws lambda invoke` needs no special shape.
 """
@@ -52,8 +55,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     run = run_monitor(settings, client("s3"), scheduled)
     report = run.report
     record_all(metrics, report.metrics())
+    # notes: "insufficient data", "mostly another version": what a reader of the log must not miss either.
     logger.info("monitoring report", extra={"status": report.status, "violations": [v.check for v in report.violations],
-                                            "keys": run.keys})
+                                            "notes": report.notes, "keys": run.keys})
     notified = False
     if report.violations and settings.alert_topic_arn:
         client("sns").publish(TopicArn=settings.alert_topic_arn, Subject=alert_subject(report),

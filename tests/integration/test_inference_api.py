@@ -117,6 +117,20 @@ def test_metrics_are_emitted_as_embedded_metric_format(invoke, capsys):
     assert predictions["Predictions"] == [3.0]
 
 
+@pytest.mark.parametrize("request_context", [{"requestId": "req-7"}, {}, "not an object", None])
+@pytest.mark.parametrize("event_name", ["predict_single.json", "model_info.json"])
+def test_log_lines_carry_the_request_id_as_correlation_id(cold_start, inference_env, request_context, event_name):
+    """Each request's log lines name API Gateway's request id (requestContext.requestId), and none
+    carries the previous request's id when an event has none. (Read from the Logger: its handler
+    keeps the stdout of the first test that made it, so its lines are not in this test's capture.)"""
+    invoke = cold_start(inference_env)
+    invoke({**load_event(event_name), "requestContext": {"requestId": "req-earlier"}})
+    assert cold_start.module.logger.get_correlation_id() == "req-earlier"
+    invoke({**load_event(event_name), "requestContext": request_context})
+    expected = request_context.get("requestId") if isinstance(request_context, dict) else None
+    assert cold_start.module.logger.get_correlation_id() == expected
+
+
 def test_before_any_model_is_deployed_the_api_answers_503(cold_start, bucket):
     invoke = cold_start({"MODEL_BUCKET": bucket, "MODEL_NAME": "breast-cancer", "MODEL_VERSION": "", "MODEL_SHA256": ""})
     for event in ("predict_single.json", "model_info.json"):
@@ -251,3 +265,44 @@ def test_snapstart_hooks_prime_the_model_and_make_each_restore_unique(cold_start
     hooks["after"]()
     assert random.getstate() != snapshot_state and client("s3") is not clients_before
     assert invoke(load_event("predict_single.json"))["statusCode"] == 200
+
+
+def _without_ids(response: dict) -> dict:
+    """The response with each prediction's id (new on every call) taken out."""
+    document = body(response)
+    for prediction in document.get("predictions", ()):
+        assert len(prediction.pop("prediction_id")) == 32
+    return {**response, "body": document}
+
+
+@pytest.mark.parametrize("raw_body, direct", [
+    ('{"mean_radius": 17.99, "mean_texture": 10.38}', 200),
+    ('{"instances": [{"mean_radius": 17.99}, {}, {"mean_radius": null, "mean_texture": 25.0}]}', 200),
+    ('{"instances": [' + ",".join(['{"mean_radius": 12.5}'] * 100) + "]}", 200),
+    ('{"tumour_colour": 3.0}', "unknown_feature"),  # refused by the route
+    ('{"mean_radius": 1e39}', "value_out_of_range"),
+    ('{"mean_smoothness": 1e37}', "unscorable_instance"),  # scaled by a std of ~0.014: beyond float32
+    ('{"mean_radius": "12"}', None),  # not taken: the resolver's validation_error
+    ('{"instances": []}', None),
+    ("[1, 2]", None),  # invalid_body
+    ("not json", None),  # invalid_json
+])
+def test_predict_taken_directly_answers_as_the_resolver_does(cold_start, inference_env, raw_body, direct):
+    """POST /predict skips the resolver's per-request work only where its answer is the resolver's:
+    same status, headers and body (but the new prediction ids), refusals from the route included;
+    anything else is not taken, and the resolver answers it."""
+    cold_start(inference_env)
+    module = cold_start.module
+    event = load_event("predict_single.json")
+    event["body"] = raw_body
+    checked = module.checked_body_event(event, module.settings.max_body_bytes)
+    directly = module._predict_directly(checked)
+    assert (directly is not None) == (direct is not None)
+    if direct:
+        assert directly["statusCode"] == 200 if direct == 200 else body(directly)["error"]["code"] == direct
+        resolved = module.app.resolve(checked, None)
+        module.metrics.clear_metrics()
+        assert _without_ids(directly) == _without_ids(resolved)
+    for changed in ({"queryStringParameters": {"explain": "false"}}, {"path": "/predict/"}, {"httpMethod": "PUT"},
+                    {"headers": {**event["headers"], "content-type": "text/plain"}}):
+        assert module._predict_directly({**checked, **changed}) is None

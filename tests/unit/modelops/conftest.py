@@ -47,5 +47,6 @@ def synthetic() -> Synthetic:
                                            class_sep=1.2, random_state=11)
     names = [f"f{index}" for index in range(5)]
     pipeline = build_pipeline("logistic_regression", 11).fit(features[:6000], labels[:6000])
-    baseline = build_baseline(pipeline, [0, 1], names, features[:6000], features[6000:8000], labels[6000:8000])
+    baseline = build_baseline(pipeline, [0, 1], names, features[:6000], features[6000:8000], labels[6000:8000],
+                              training_split=(features[:6000], labels[:6000]))
     return Synthetic(pipeline, baseline, names, features[8000:], labels[8000:])

@@ -44,8 +44,8 @@ def _manifest(estimator: str = "logistic_regression", selection: dict | None = N
 def test_data_and_cleaning_summary():
     card = render(_manifest(selection=_selection()))
     assert card.startswith("# Model card: churn ")
-    assert "rows read: 210; dropped without a target: 4; dropped as exact duplicates: 6; kept: 200" in card
-    assert "values that were not numbers, made missing: 3 (age: 3)" in card
+    assert "rows read: 210; dropped without a target: 4; exact duplicates (dropped): 6; kept: 200" in card
+    assert "values in numeric columns that were not numbers, made missing: 3 (age: 3)" in card
     assert "constant columns (kept): site" in card
     assert "150 training rows, 50 held-out rows (stratified, test size 0.25, seed 7)" in card
 

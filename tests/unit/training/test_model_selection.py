@@ -1,5 +1,6 @@
 """Cross-validated model selection: budget, held-out isolation, reproducibility, the tie rule."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +12,9 @@ from training.cleaning import clean
 from training.data import load_bundled
 from training.model_selection import (CandidateResult, SelectionImpossible, SelectionSettings, choose, describe,
                                       scoring_for, select)
-from training.pipeline import ESTIMATORS, SIMPLICITY
+from training.pipeline import CANDIDATES, simplicity
+
+ESTIMATORS, SIMPLICITY = CANDIDATES["classification"], simplicity("classification")
 
 # Small enough to keep the suite fast, large enough to exercise every candidate and fold.
 SMALL = SelectionSettings(metric="roc_auc", folds=3, iterations=2, seed=42)
@@ -106,7 +109,7 @@ def test_the_printed_table_has_every_candidate_its_figures_and_the_choice(spied)
 def test_build_chosen_applies_the_winning_parameters(spied):
     selection, _, _ = spied
     model = selection.build_chosen().named_steps["model"]
-    assert type(model) is type(ESTIMATORS[selection.chosen](0))
+    assert type(model) is type(ESTIMATORS[selection.chosen].build(0))
     assert {key: model.get_params()[key] for key in selection.chosen_params()} == selection.chosen_params()
 
 
@@ -190,3 +193,48 @@ def test_a_class_smaller_than_the_folds_is_refused_with_advice():
 def test_an_unknown_metric_is_refused():
     with pytest.raises(SelectionImpossible, match="roc_auc, log_loss, f1"):
         select(np.zeros((10, 1)), np.array([0, 1] * 5, dtype=object), SelectionSettings(metric="accuracy"))
+
+
+def _regression(rows: int = 120, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(rows, 3))
+    return features, features @ np.array([3.0, -2.0, 0.0]) + rng.normal(scale=0.5, size=rows)
+
+
+def test_regression_selects_by_a_regression_metric_on_plain_folds():
+    features, targets = _regression()
+    settings = SelectionSettings("rmse", folds=3, iterations=2, task="regression")
+    selection = select(features, targets, settings)
+    assert [c.estimator for c in selection.candidates] == ["ridge", "hist_gradient_boosting", "random_forest"]
+    assert selection.chosen == "ridge"  # the truth is linear
+    ridge = selection.candidates[0]
+    assert 0.3 < ridge.mean < 1.0  # RMSE as a loss, near the noise's 0.5
+    assert "3-fold CV on the 120 training rows" in "\n".join(describe(selection.to_json()))
+    with pytest.raises(SelectionImpossible, match="Unknown regression selection metric 'roc_auc'; choose one of r2"):
+        select(features, targets, SelectionSettings("roc_auc", task="regression"))
+
+
+def test_large_training_splits_are_searched_on_a_seeded_stratified_sample(split):
+    x_train, _, y_train, _ = split
+    settings = replace(SMALL, search_rows=200)
+    first = select(x_train, y_train, settings, candidates=("logistic_regression",))
+    again = select(x_train, y_train, settings, candidates=("logistic_regression",))
+    assert (first.search_rows, first.train_rows) == (200, 426)
+    assert first.candidates[0].mean == again.candidates[0].mean
+    assert "a seeded sample of 200 of the 426 training rows" in "\n".join(describe(first.to_json()))
+
+
+def test_the_table_does_not_depend_on_how_many_fits_run_at_once(split):
+    x_train, _, y_train, _ = split
+    one = select(x_train, y_train, replace(SMALL, jobs=1), candidates=("logistic_regression", "random_forest"))
+    two = select(x_train, y_train, replace(SMALL, jobs=2), candidates=("logistic_regression", "random_forest"))
+    assert [(c.best_params, c.mean, c.std) for c in one.candidates] == [(c.best_params, c.mean, c.std)
+                                                                        for c in two.candidates]
+
+
+def test_progress_names_the_candidate_draw_fold_elapsed_and_what_is_left(split):
+    x_train, _, y_train, _ = split
+    lines = []
+    select(x_train, y_train, SMALL, candidates=("logistic_regression",), progress=lines.append)
+    assert lines[-1].startswith("selection 1/1 logistic_regression: draw ")
+    assert "6/6 fits" in lines[-1] and "s elapsed" in lines[-1]

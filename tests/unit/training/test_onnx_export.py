@@ -7,8 +7,9 @@ from sklearn.preprocessing import FunctionTransformer
 
 from training.cleaning import clean
 from training.data import load_bundled
-from training.onnx_export import TOLERANCE, compare, export, verification_rows
-from training.pipeline import build_pipeline
+from training import onnx_export
+from training.onnx_export import TOLERANCE, column_input, compare, export, feed, verification_rows
+from training.pipeline import Columns, build_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,58 @@ def test_label_differences_count_except_at_ties():
     actual = np.array([[0.9, 0.1], [0.4999999, 0.5000001], [0.5, 0.5 + 1e-9], [0.4, 0.6]])
     worst, mismatches, ties = compare(expected, actual)
     assert (mismatches, ties) == (1, 2) and worst == pytest.approx(0.2)
+
+
+@pytest.fixture(scope="module")
+def penguins():
+    data = clean(load_bundled("penguins"))[0]
+    x_train, x_test, y_train, _ = train_test_split(data.features, data.labels, test_size=0.25, random_state=42,
+                                                   stratify=data.labels.astype(str))
+    return x_train, x_test, y_train, Columns.of(x_train, data.kinds)
+
+
+def test_a_mixed_pipeline_converts_with_one_input_per_feature_and_verifies(penguins):
+    x_train, x_test, y_train, columns = penguins
+    pipeline = build_pipeline("logistic_regression", 42, "classification", columns).fit(x_train, y_train.tolist())
+    onnx_bytes, verification = export(pipeline, x_test, 42, columns)
+    assert verification.passed, verification.reason
+    assert set(verification.rows) == {"held_out", "missing_values", "perturbed", "unseen_categories"}
+    import onnxruntime
+    session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    assert [(i.name, i.type) for i in session.get_inputs()][:2] == [("feature_0", "tensor(string)"),
+                                                                    ("feature_1", "tensor(float)")]
+    assert set(feed(x_test, columns)) == {column_input(i) for i in range(len(columns.kinds))}
+
+
+def test_a_graph_that_answers_differently_is_refused_whatever_the_cause(penguins, monkeypatch):
+    # The gate compares answers, not converter versions: an ONNX graph of another model (here:
+    # fitted on shuffled labels, as a converter bug would answer) must not verify.
+    x_train, x_test, y_train, columns = penguins
+    pipeline = build_pipeline("logistic_regression", 42, "classification", columns).fit(x_train, y_train.tolist())
+    other = build_pipeline("logistic_regression", 42, "classification", columns).fit(
+        x_train, np.random.default_rng(0).permutation(y_train).tolist())
+    real_convert = onnx_export.convert
+    monkeypatch.setattr(onnx_export, "convert", lambda _, *rest: real_convert(other, *rest))
+    onnx_bytes, verification = export(pipeline, x_test, 42, columns)
+    assert onnx_bytes is None and not verification.passed
+    assert verification.reason.startswith("probabilities differ from scikit-learn's")
+
+
+def test_a_regressor_is_verified_on_its_predictions():
+    from sklearn.datasets import load_diabetes
+    data = load_diabetes(scaled=False)
+    pipeline = build_pipeline("ridge", 0, "regression").fit(data.data[:300], data.target[:300])
+    onnx_bytes, verification = export(pipeline, data.data[300:], 0, None, "regression")
+    assert onnx_bytes and verification.passed and verification.max_abs_difference < TOLERANCE
+    forest = build_pipeline("random_forest", 0, "regression").fit(data.data[:300], data.target[:300])
+    _, checked = export(forest, data.data[300:], 0, None, "regression")
+    assert "split_thresholds" in checked.rows  # the rows where float32 takes the other branch were tried
+    assert checked.passed or checked.reason.startswith("predictions (relative to max(1, |value|)) differ")
+
+
+def test_an_onnx_runtime_failure_is_a_failed_verification(penguins, monkeypatch):
+    x_train, x_test, y_train, columns = penguins
+    pipeline = build_pipeline("logistic_regression", 42, "classification", columns).fit(x_train, y_train.tolist())
+    monkeypatch.setattr(onnx_export, "feed", lambda matrix, columns: {"nonsense": matrix})
+    onnx_bytes, verification = export(pipeline, x_test, 42, columns)
+    assert onnx_bytes is None and verification.reason.startswith("ONNX Runtime failed on the verification rows")

@@ -44,3 +44,13 @@ def test_an_incomparable_incumbent_is_refused_with_the_reason():
 def test_undefined_metric_is_refused_not_compared():
     decision = check(evaluation({"roc_auc": None}, {"roc_auc": None}), "roc_auc", 0.8, None, 0.0)
     assert not decision.passed and "undefined" in decision.reasons[0]
+
+
+def test_regression_gates_on_r2_and_on_errors_where_lower_is_better():
+    evaluation = {"model": {"r2": 0.45, "mae": 40.0, "rmse": 50.0},
+                  "best_constant": {"r2": -0.01, "mae": 60.0, "rmse": 75.0}}
+    assert check(evaluation, "r2", 0.3, None, 0.0).passed
+    refused = check(evaluation, "mae", 35.0, None, 0.0)
+    assert not refused.passed and refused.reasons == ["mae 40.0000 is above the threshold 35.0000."]
+    no_better = {"model": {"rmse": 80.0}, "best_constant": {"rmse": 75.0}}
+    assert "no better than the best constant predictor (75.0000)" in check(no_better, "rmse", 100.0, None, 0.0).reasons[0]

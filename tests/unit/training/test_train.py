@@ -128,11 +128,11 @@ def auto_run(bucket):
     selecting = []
     real_select, real_evaluate, real_transform = train.select, train.evaluate, SimpleImputer.transform
 
-    def spy_select(features, labels, settings):
+    def spy_select(features, labels, settings, **options):
         seen["given"] = np.array(features)
         selecting.append(True)
         try:
-            return real_select(features, labels, settings)
+            return real_select(features, labels, settings, **options)
         finally:
             selecting.clear()
 
@@ -209,8 +209,9 @@ def test_a_named_estimator_skips_selection_and_the_card_says_so(bucket, capsys):
 
 def test_selection_flags_and_their_defaults():
     defaults = parse_args(["--bucket", "b"])
+    # The metrics' defaults depend on the task, known once the data is read (test_train_tasks.py).
     assert (defaults.estimator, defaults.selection_metric, defaults.cv_folds, defaults.search_iterations) == (
-        "auto", "roc_auc", 5, 10)
+        "auto", None, 5, 10)
     chosen = parse_args(["--bucket", "b", "--selection-metric", "log_loss", "--cv-folds", "3",
                          "--search-iterations", "4"])
     assert (chosen.selection_metric, chosen.cv_folds, chosen.search_iterations) == ("log_loss", 3, 4)
@@ -222,7 +223,7 @@ def test_selection_flags_and_their_defaults():
 
 def test_more_folds_than_the_smallest_class_has_rows_is_refused(bucket, tmp_path, capsys):
     path = tmp_path / "rare.csv"
-    path.write_text("x,y\n" + "".join(f"{i},{int(i % 5 == 0)}\n" for i in range(20)))  # 4 rows of class 1
+    path.write_text("x,y\n" + "".join(f"{i / 2},{int(i % 5 == 0)}\n" for i in range(20)))  # 4 rows of class 1
     assert main(["--bucket", bucket, "--data", str(path), "--target", "y", "--cv-folds", "5"]) == 2
     assert "smallest class has 3 rows in the training split" in capsys.readouterr().err
     assert ModelRegistry(boto3.client("s3"), bucket).list_versions("rare") == []

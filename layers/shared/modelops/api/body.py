@@ -106,8 +106,8 @@ def _check_media_type(event: dict[str, Any], has_body: bool) -> dict[str, Any]:
     """The event with a JSON Content-Type in the one form Powertools parses, or BodyRefused (415)."""
     content_type = _content_type(event)
     method = str(event.get("httpMethod", "")).upper()
-    if not content_type or not (has_body or method in BODY_METHODS):
-        return event
+    if not content_type or not (has_body or method in BODY_METHODS) or content_type == JSON_MEDIA_TYPE:
+        return event  # exactly the form Powertools parses (as most clients send it): nothing to parse or rewrite
     try:
         kind, parameters = media_type(content_type)
     except ValueError as malformed:

@@ -6,9 +6,10 @@ and never reads training data:
 - `features`: each feature profiled on the training split (bin edges from its quantiles);
 - `predictions`: the model's outputs on the held-out split, as two columns (PREDICTION_COLUMNS):
   the predicted class's index in `classes`, and the confidence (the highest probability);
-- `calibration`: how often the model is right at each confidence on held-out rows (isotonic,
-  so it rises with confidence). Averaged over a window's confidences it estimates accuracy
-  without labels (CBPE). It assumes P(label | inputs) is unchanged: it sees covariate shift that
+- `calibration`: how often the model is right at each confidence (isotonic, so it rises with
+  confidence), fitted on out-of-fold predictions over the whole training split (every row
+  predicted by a model that did not see it). Averaged over a window's confidences it estimates
+  accuracy without labels (CBPE). It assumes P(label | inputs) is unchanged: it sees covariate shift that
   moves predictions toward the decision boundary, not a change of the concept itself.
 numpy only: this runs in the monitor's Lambda layer.
 """
@@ -30,6 +31,7 @@ class Calibration(BaseModel):
 
     confidence: list[float]
     accuracy: list[float]
+    rows: int | None = None  # rows it was fitted on (None: a baseline from before it was recorded)
 
     @model_validator(mode="after")
     def _monotone(self) -> "Calibration":
@@ -54,7 +56,7 @@ class Baseline(BaseModel):
     features: DatasetProfile
     predictions: DatasetProfile
     calibration: Calibration
-    reference_accuracy: float  # held-out accuracy, which the calibration reproduces on its rows
+    reference_accuracy: float  # held-out accuracy: what the estimate is compared with
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()

@@ -1,7 +1,7 @@
 """The manifest: what a published model version is, and everything needed to trust it."""
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from modelops.artifacts.explainer_spec import ExplainerSpec
 from modelops.statistics.feature_summary import FeatureSummary
@@ -9,6 +9,7 @@ from modelops.artifacts.importance import GlobalImportance
 from modelops.artifacts.library_versions import LibraryVersions
 
 Label = int | str
+Task = Literal["classification", "regression"]
 
 
 class ArtifactRecord(BaseModel):
@@ -26,7 +27,9 @@ class Manifest(BaseModel):
     artifact: ArtifactRecord
     libraries: LibraryVersions
     target: str
-    classes: list[Label]
+    # Defaults keep manifests written before regression valid: they were all classifiers.
+    task: Task = "classification"
+    classes: list[Label] = []  # the classifier's classes in its output order; [] for regression
     features: list[FeatureSummary]
     metrics: dict[str, Any]
     cleaning: dict[str, Any]
@@ -44,6 +47,14 @@ class Manifest(BaseModel):
     # already read at load. None in versions published before explanations existed.
     explainer: ExplainerSpec | None = None
     importance: GlobalImportance | None = None
+
+    @model_validator(mode="after")
+    def _classes_fit_the_task(self) -> "Manifest":
+        if self.task == "classification" and len(self.classes) < 2:
+            raise ValueError("a classifier's manifest lists at least two classes")
+        if self.task == "regression" and self.classes:
+            raise ValueError("a regressor's manifest lists no classes")
+        return self
 
     def serving_file(self, runtime: str | None = None) -> tuple[str, ArtifactRecord]:
         """The runtime to serve this version with and the file it loads: ONNX Runtime when the

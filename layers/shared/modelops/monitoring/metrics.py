@@ -15,6 +15,7 @@ class MonitorMetric(StrEnum):
     ACCURACY = "Accuracy"
     ESTIMATED_ACCURACY = "EstimatedAccuracy"
     LABELLED_FRACTION = "LabelledFraction"
+    OTHER_VERSION_SHARE = "OtherVersionShare"  # share of the window's predictions from other versions
     MODEL_QUALITY_VIOLATIONS = "ModelQualityViolations"
     VIOLATIONS = "Violations"
 

@@ -1,23 +1,27 @@
 """From a window's profile, the baseline and the label join to one report: checks, violations,
 the metrics CloudWatch gets, and a short Markdown summary for people.
 
-Report format (schema_version 1) is the pydantic model `Report`; docs/monitoring.md "Reading the
+Report format (schema_version 2) is the pydantic model `Report`; docs/monitoring.md "Reading the
 report" walks through it.
 """
+import math
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from modelops.artifacts.baseline import Baseline
-from modelops.statistics.drift import DatasetDrift, compare_dataset
+from modelops.statistics.drift import ColumnDrift, DatasetDrift, compare_dataset
 from modelops.monitoring.labels import ModelQuality
 from modelops.monitoring.metrics import MonitorMetric
 from modelops.monitoring.settings import Thresholds
+from modelops.monitoring.traffic import Traffic, traffic_of
 from modelops.monitoring.window import Volume, WindowProfile
 
-DATA_QUALITY_CHECKS = ("invalid_records", "unreadable_capture", "volume", "missing_values", "out_of_range")
+DATA_QUALITY_CHECKS = ("invalid_records", "unreadable_capture", "volume", "missing_values", "out_of_range",
+                       "non_finite")
 MODEL_QUALITY_CHECKS = ("accuracy", "estimated_accuracy")
+INTERVAL_Z = 1.96  # the estimate's interval is a two-sided 95% one
 
 
 class Violation(BaseModel):
@@ -36,7 +40,7 @@ class FeatureQuality(BaseModel):
     count: int  # values (finite or missing) in the window
     missing_rate_baseline: float | None
     missing_rate: float | None
-    share_out_of_range: float | None  # outside the training range [min, max]
+    share_out_of_range: float | None  # outside the training range [min, max], however large
     non_finite_rate: float | None  # +/-inf: counted apart, never a value
 
 
@@ -45,22 +49,32 @@ class EstimatedQuality(BaseModel):
 
     method: str = "cbpe"
     status: Literal["ok", "insufficient_data"]
+    predictions: int  # what the estimate averages over; below min_count there is no estimate
+    min_count: int
     estimated_accuracy: float | None
+    # Approximate 95% interval: the window's own outcomes (a sum of Bernoullis with the calibrated
+    # probabilities) plus the calibration's sampling error (its rows), clipped to [0, 1].
+    interval_low: float | None = None
+    interval_high: float | None = None
     reference_accuracy: float
 
 
 class Report(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
-    schema_version: int = 1
+    schema_version: int = 2
     model_name: str
     model_version: str
     generated_at: datetime
     window_start: datetime
     window_end: datetime
-    status: Literal["ok", "alert"]
+    # alert: a check failed; insufficient_data: no check failed, but fewer than min_count
+    # predictions of this version, too few to call the window healthy.
+    status: Literal["ok", "alert", "insufficient_data"]
+    notes: list[str]  # plain sentences a reader must see first (too few records, another version)
     violations: list[Violation]
     volume: Volume
+    traffic: Traffic
     data_quality: dict[str, FeatureQuality]
     feature_drift: DatasetDrift
     prediction_drift: DatasetDrift
@@ -83,6 +97,7 @@ class Report(BaseModel):
             MonitorMetric.ACCURACY: self.model_quality.metrics["accuracy"] if self.model_quality.metrics else None,
             MonitorMetric.ESTIMATED_ACCURACY: self.estimated_quality.estimated_accuracy,
             MonitorMetric.LABELLED_FRACTION: self.model_quality.ledger.labelled_fraction,
+            MonitorMetric.OTHER_VERSION_SHARE: None if self.traffic.monitored_share is None else 1 - self.traffic.monitored_share,
             MonitorMetric.MODEL_QUALITY_VIOLATIONS: sum(check in MODEL_QUALITY_CHECKS for check in checks),
             MonitorMetric.VIOLATIONS: len(checks),
         }
@@ -90,9 +105,7 @@ class Report(BaseModel):
 
 
 def _drift(reference: Any, current: Any, thresholds: Thresholds) -> DatasetDrift:
-    return compare_dataset(reference, current, min_count=thresholds.min_count, psi_threshold=thresholds.psi,
-                           js_threshold=thresholds.js_distance, alpha=thresholds.alpha,
-                           dataset_share=thresholds.dataset_drift_share)
+    return compare_dataset(reference, current, thresholds.drift_rule())
 
 
 def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresholds) -> tuple[dict[str, FeatureQuality], list[Violation]]:
@@ -120,8 +133,15 @@ def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresho
             non_finite_rate=current.non_finite / current.total if current.total else None,
         )
         features[name] = quality
+        if current.total < thresholds.min_count:
+            continue  # too few rows to call a rate a change
+        if quality.non_finite_rate is not None and quality.non_finite_rate > thresholds.max_non_finite_share:
+            # Before the count check below: a feature that is +/-inf in every row has no values at all.
+            violations.append(Violation(check="non_finite", feature=name, value=quality.non_finite_rate,
+                                        threshold=thresholds.max_non_finite_share,
+                                        description=f"{name}: {quality.non_finite_rate:.1%} of values are +/-infinity."))
         if quality.count < thresholds.min_count:
-            continue  # too few values to call a rate a change
+            continue
         increase = (quality.missing_rate or 0.0) - (quality.missing_rate_baseline or 0.0)
         if increase > thresholds.max_missing_increase:
             violations.append(Violation(check="missing_values", feature=name, value=quality.missing_rate,
@@ -136,23 +156,42 @@ def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresho
     return features, violations
 
 
+def _effect(column: ColumnDrift, thresholds: Thresholds) -> tuple[str, float, float]:
+    """The effect measure that made the change large: (name, value, threshold)."""
+    if "distribution" not in column.changes:
+        return "missing-rate PSI", column.missing_psi or 0.0, thresholds.psi
+    measures = (("Wasserstein (sd)", column.wasserstein, thresholds.wasserstein), ("PSI", column.psi, thresholds.psi),
+                ("JS distance", column.js_distance, thresholds.js_distance))
+    return next((name, value, limit) for name, value, limit in measures if value is not None and value >= limit)
+
+
+def _column_violation(check: str, name: str, column: ColumnDrift, thresholds: Thresholds, label: str = "") -> Violation:
+    measure, value, limit = _effect(column, thresholds)
+    parts = []
+    if "distribution" in column.changes:
+        parts.append(f"values moved (Wasserstein {_figure(column.wasserstein)} sd, PSI {_figure(column.psi)}, "
+                     f"JS {_figure(column.js_distance)}, KS p {column.ks_p_value:.2g})")
+    if "missing_rate" in column.changes:
+        parts.append(f"missing {column.missing_rate_reference or 0.0:.1%} -> {column.missing_rate_current or 0.0:.1%} "
+                     f"(p {column.missing_p_value:.2g})")
+    return Violation(check=check, feature=name, value=value, threshold=limit,
+                     description=f"{label}{name} drifted: {'; '.join(parts)}; {measure} {value:.3f} >= {limit}.")
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def _drift_violations(feature_drift: DatasetDrift, prediction_drift: DatasetDrift, thresholds: Thresholds) -> list[Violation]:
-    violations = [
-        Violation(check="feature_drift", feature=name, value=feature_drift.columns[name].psi, threshold=thresholds.psi,
-                  description=f"{name} drifted: PSI {feature_drift.columns[name].psi:.3f}, JS distance "
-                              f"{feature_drift.columns[name].js_distance:.3f}, p {feature_drift.columns[name].p_value:.2g}.")
-        for name in feature_drift.drifted_columns
-    ]
+    violations = [_column_violation("feature_drift", name, feature_drift.columns[name], thresholds)
+                  for name in feature_drift.drifted_columns]
     if feature_drift.verdict == "drift":
         violations.append(Violation(check="dataset_drift", value=feature_drift.drifted_share,
                                     threshold=thresholds.dataset_drift_share,
                                     description=f"{len(feature_drift.drifted_columns)} features drifted "
                                                 f"({feature_drift.drifted_share:.0%} of those with enough data)."))
-    violations += [
-        Violation(check="prediction_drift", feature=name, value=prediction_drift.columns[name].psi,
-                  threshold=thresholds.psi, description=f"Predicted {name} drifted: PSI {prediction_drift.columns[name].psi:.3f}.")
-        for name in prediction_drift.drifted_columns
-    ]
+    violations += [_column_violation("prediction_drift", name, prediction_drift.columns[name], thresholds, "Predicted ")
+                   for name in prediction_drift.drifted_columns]
     return violations
 
 
@@ -171,20 +210,49 @@ def _quality_violations(estimated: EstimatedQuality, quality: ModelQuality, thre
     return violations
 
 
+def _estimate(window: WindowProfile, baseline: Baseline, thresholds: Thresholds) -> EstimatedQuality:
+    count = window.predictions.rows
+    fields: dict[str, Any] = {"predictions": count, "min_count": thresholds.min_count,
+                              "reference_accuracy": baseline.reference_accuracy}
+    if count < thresholds.min_count or window.estimated_accuracy is None:
+        return EstimatedQuality(status="insufficient_data", estimated_accuracy=None, **fields)
+    estimate = window.estimated_accuracy
+    variance = window.expected_correct_variance / count**2
+    if baseline.calibration.rows:  # the curve itself was fitted on a sample
+        variance += estimate * (1.0 - estimate) / baseline.calibration.rows
+    half = INTERVAL_Z * math.sqrt(variance)
+    return EstimatedQuality(status="ok", estimated_accuracy=estimate, interval_low=max(0.0, estimate - half),
+                            interval_high=min(1.0, estimate + half), **fields)
+
+
+def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds) -> list[str]:
+    notes = []
+    if traffic.mostly_other_versions:
+        others = ", ".join(f"{v.model_name} {v.model_version} ({v.share:.0%})" for v in traffic.versions if not v.monitored)
+        notes.append(f"This window is mostly another model version: {others}. This report covers "
+                     f"{window.model_name} {window.model_version} only ({traffic.monitored_share or 0.0:.0%} of "
+                     "predictions); is the monitor watching the version that serves?")
+    if window.volume.predictions < thresholds.min_count:
+        notes.append(f"Insufficient data: {window.volume.predictions} predictions of this version in the window, "
+                     f"{thresholds.min_count} needed (min_count) for drift verdicts and the accuracy estimate.")
+    return notes
+
+
 def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQuality, thresholds: Thresholds,
                  generated_at: datetime) -> Report:
     data_quality, violations = _data_quality(window, baseline, thresholds)
     feature_drift = _drift(baseline.features, window.features, thresholds)
     prediction_drift = _drift(baseline.predictions, window.predictions, thresholds)
-    estimated = EstimatedQuality(
-        status="ok" if window.predictions.rows >= thresholds.min_count else "insufficient_data",
-        estimated_accuracy=window.estimated_accuracy, reference_accuracy=baseline.reference_accuracy,
-    )
+    estimated = _estimate(window, baseline, thresholds)
+    traffic = traffic_of(window.volume, window.model_name, window.model_version, thresholds.max_other_version_share)
     violations += _drift_violations(feature_drift, prediction_drift, thresholds)
     violations += _quality_violations(estimated, quality, thresholds)
+    status: Literal["ok", "alert", "insufficient_data"] = (
+        "alert" if violations else "insufficient_data" if window.volume.predictions < thresholds.min_count else "ok")
     return Report(
         model_name=window.model_name, model_version=window.model_version, generated_at=generated_at,
-        window_start=window.start, window_end=window.end, status="alert" if violations else "ok",
-        violations=violations, volume=window.volume, data_quality=data_quality, feature_drift=feature_drift,
-        prediction_drift=prediction_drift, estimated_quality=estimated, model_quality=quality, thresholds=thresholds,
+        window_start=window.start, window_end=window.end, status=status, notes=_notes(window, traffic, thresholds),
+        violations=violations, volume=window.volume, traffic=traffic, data_quality=data_quality,
+        feature_drift=feature_drift, prediction_drift=prediction_drift, estimated_quality=estimated,
+        model_quality=quality, thresholds=thresholds,
     )

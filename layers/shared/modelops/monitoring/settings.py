@@ -9,11 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from modelops.statistics.drift import DriftThresholds
+
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Drift (per feature and on predictions): drift needs effect AND significance.
-    min_count: int = Field(100, ge=1, description="values a column needs in the window for a drift verdict")
+    # min_count is also the fewest predictions for any verdict on the window: below it the report
+    # says "insufficient_data" and gives no accuracy estimate (one record would print one).
+    min_count: int = Field(100, ge=1, description="values a column (and predictions a window) needs for a verdict")
+    # 0.1 = values moved a tenth of a training standard deviation on average: a mean shift of
+    # 0.1 sd, or the spread changing by about 12%. The benchmark in docs/monitoring.md shows what
+    # it catches at each window size (devtools/bench/drift_rates.py).
+    wasserstein: float = Field(0.1, gt=0, description="normalised Wasserstein distance (training sds) at or above which the effect is large")
     psi: float = Field(0.2, gt=0, description="PSI at or above which the effect is large")
     js_distance: float = Field(0.1, gt=0, le=1, description="Jensen-Shannon distance at or above which the effect is large")
     alpha: float = Field(0.01, gt=0, lt=1, description="significance level (false discovery rate across features)")
@@ -22,11 +30,20 @@ class Thresholds(BaseModel):
     max_invalid_share: float = Field(0.01, ge=0, le=1, description="share of capture records failing the schema")
     max_missing_increase: float = Field(0.1, ge=0, le=1, description="missing rate above the baseline's, per feature")
     max_out_of_range_share: float = Field(0.1, ge=0, le=1, description="share of values outside the training range, per feature")
+    max_non_finite_share: float = Field(0.01, ge=0, le=1, description="share of +/-infinity values, per feature")
     min_records: int = Field(0, ge=0, description="predictions expected per window (0: no volume check)")
+    # Above this share of the window's predictions from other versions, the report says the window
+    # is mostly another version (expected right after a deploy; if it lasts, the monitor is
+    # watching a version that no longer serves).
+    max_other_version_share: float = Field(0.5, ge=0, le=1, description="share of predictions from other model versions")
     # Model quality.
     min_labels: int = Field(30, ge=1, description="matched labels needed before accuracy etc. are reported")
     max_accuracy_drop: float = Field(0.05, ge=0, le=1, description="accuracy below training's held-out accuracy")
     max_estimated_accuracy_drop: float = Field(0.05, ge=0, le=1, description="estimated accuracy below training's")
+
+    def drift_rule(self) -> DriftThresholds:
+        return DriftThresholds(min_count=self.min_count, wasserstein=self.wasserstein, psi=self.psi,
+                               js_distance=self.js_distance, alpha=self.alpha, dataset_share=self.dataset_drift_share)
 
 
 class MonitorSettings(BaseModel):

@@ -1,7 +1,8 @@
 """The monitoring report as a short Markdown page for people (summary.md beside report.json)."""
-from modelops.monitoring.report import Report
+from modelops.monitoring.report import EstimatedQuality, Report
 
 TOP_FEATURES = 10
+STATUS_WORDS = {"ok": "OK", "alert": "ALERT", "insufficient_data": "INSUFFICIENT DATA"}
 
 
 def _figure(value: float | None, digits: int = 3) -> str:
@@ -12,25 +13,39 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
+def _estimate(estimated: EstimatedQuality) -> str:
+    if estimated.estimated_accuracy is None:
+        return f"none ({estimated.predictions} predictions, {estimated.min_count} needed)"
+    return (f"{estimated.estimated_accuracy:.3f} (95% interval {_figure(estimated.interval_low)} to "
+            f"{_figure(estimated.interval_high)}, {estimated.predictions} predictions)")
+
+
 def summary_markdown(report: Report) -> str:
     volume, ledger = report.volume, report.model_quality.ledger
     estimated, quality = report.estimated_quality, report.model_quality
-    status = "ALERT" if report.status == "alert" else "OK"
+    status = STATUS_WORDS[report.status]
     lines = [
         f"# Model monitor: {report.model_name} {report.model_version}: {status}",
         "",
         f"Window {report.window_start.isoformat()} to {report.window_end.isoformat()} "
         f"(generated {report.generated_at.isoformat(timespec='seconds')}).",
         "",
+    ]
+    lines += [f"**{note}**" for note in report.notes] + ([""] if report.notes else [])
+    lines += [
         f"- Records: {volume.records} ({volume.predictions} predictions, {volume.feedback} labels, "
         f"{volume.other_model} for other versions, {volume.invalid} invalid, {volume.malformed_lines} malformed lines)",
+        f"- Predictions by origin: {report.traffic.live_predictions} live (the API), "
+        f"{report.traffic.batch_predictions} from batch scoring jobs",
+        "- Versions: " + (", ".join(f"{v.model_version}{' (monitored)' if v.monitored else ''} {v.share:.0%}"
+                                    for v in report.traffic.versions) or "no predictions"),
         f"- Feature drift: {len(report.feature_drift.drifted_columns)} of {len(report.feature_drift.columns)} features "
         f"drifted ({', '.join(report.feature_drift.drifted_columns) or 'none'}); dataset verdict "
         f"{report.feature_drift.verdict} (drift from {report.thresholds.dataset_drift_share:.0%} of features)",
         f"- Prediction drift: {report.prediction_drift.verdict}; drifted: "
         f"{', '.join(report.prediction_drift.drifted_columns) or 'none'}",
-        f"- Estimated accuracy (no labels): {_figure(estimated.estimated_accuracy)} vs training "
-        f"{_figure(estimated.reference_accuracy)} ({estimated.status})",
+        f"- Estimated accuracy (no labels): {_estimate(estimated)} vs training "
+        f"{_figure(estimated.reference_accuracy)}",
         f"- Labels: {ledger.labelled} of {ledger.predictions} predictions ({_percent(ledger.labelled_fraction)}); "
         f"{ledger.labels_unmatched} matched no prediction; {ledger.labels_other_windows} for other windows",
     ]
@@ -43,14 +58,20 @@ def summary_markdown(report: Report) -> str:
         lines.append(f"- Model quality: not computed, {ledger.labelled} labels matched; {quality.min_labels} needed")
     lines += ["", "## Violations", ""]
     lines += [f"- **{v.check}**: {v.description}" for v in report.violations] or ["None."]
-    ranked = sorted(report.feature_drift.columns.items(), key=lambda item: -(item[1].psi or 0.0))[:TOP_FEATURES]
-    lines += ["", f"## Features by PSI (top {TOP_FEATURES})", "",
-              "| feature | verdict | PSI | JS distance | KS p | missing | out of range |", "|---|---|---|---|---|---|---|"]
-    for name, drift in ranked:
+    # Drifted first, then by how far values moved (Wasserstein sees location and spread), then PSI.
+    ranked = sorted(report.feature_drift.columns.items(),
+                    key=lambda item: (item[1].verdict != "drift", -(item[1].wasserstein or 0.0), -(item[1].psi or 0.0)))
+    lines += ["", f"## Features by change (top {TOP_FEATURES})", "",
+              "| feature | verdict | Wasserstein (sd) | PSI | JS distance | KS p | missing | out of range | ±inf |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for name, drift in ranked[:TOP_FEATURES]:
         data = report.data_quality.get(name)
-        lines.append(f"| {name} | {drift.verdict} | {_figure(drift.psi)} | {_figure(drift.js_distance)} | "
-                     f"{_figure(drift.ks_p_value, 4)} | {_percent(data.missing_rate if data else None)} | "
-                     f"{_percent(data.share_out_of_range if data else None)} |")
+        verdict = f"{drift.verdict} ({', '.join(drift.changes)})" if drift.changes else drift.verdict
+        lines.append(f"| {name} | {verdict} | {_figure(drift.wasserstein)} | {_figure(drift.psi)} | "
+                     f"{_figure(drift.js_distance)} | {_figure(drift.ks_p_value, 4)} | "
+                     f"{_percent(data.missing_rate if data else None)} | "
+                     f"{_percent(data.share_out_of_range if data else None)} | "
+                     f"{_percent(data.non_finite_rate if data else None)} |")
     return "\n".join(lines) + "\n"
 
 

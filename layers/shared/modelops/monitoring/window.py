@@ -16,17 +16,22 @@ from pydantic import BaseModel, ConfigDict
 
 from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, prediction_matrix
 from modelops.statistics.profile import DatasetProfile
-from modelops.capture.records import FEEDBACK, PREDICTION, SCHEMA_VERSION
+from modelops.capture.records import BATCH, FEEDBACK, LIVE, PREDICTION, SCHEMA_VERSION
 from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
 
 CHUNK_ROWS = 4096
+# Distinct other versions named in a window's volume; more are still counted in other_model.
+# Bounded because a window's profile must not grow with what its records claim.
+MAX_OTHER_VERSIONS = 10
 
 
 class Volume(BaseModel):
     records: int = 0  # capture records in the window, valid or not
     predictions: int = 0  # valid predictions of the monitored model version: what is profiled
+    batch_predictions: int = 0  # of those, made by batch scoring jobs ("origin": "batch"); the rest are live
     feedback: int = 0  # valid ground-truth records
-    other_model: int = 0  # valid records of another model name or version: skipped
+    other_model: int = 0  # valid predictions of another model name or version: skipped
+    other_versions: dict[str, dict[str, int]] = {}  # of those, model name -> version -> predictions
     invalid: int = 0  # records failing the capture schema, by reason in invalid_reasons
     invalid_reasons: dict[str, int] = {}
     malformed_lines: int = 0  # lines that were not a JSON record with a time
@@ -34,9 +39,11 @@ class Volume(BaseModel):
 
     def merge(self, other: "Volume") -> "Volume":
         reasons = Counter(self.invalid_reasons) + Counter(other.invalid_reasons)
+        versions = {name: dict(Counter(self.other_versions.get(name, {})) + Counter(other.other_versions.get(name, {})))
+                    for name in {**self.other_versions, **other.other_versions}}
         fields = {name: getattr(self, name) + getattr(other, name)
-                  for name in type(self).model_fields if name != "invalid_reasons"}
-        return Volume(**fields, invalid_reasons=dict(reasons))
+                  for name in type(self).model_fields if name not in ("invalid_reasons", "other_versions")}
+        return Volume(**fields, invalid_reasons=dict(reasons), other_versions=versions)
 
 
 class WindowProfile(BaseModel):
@@ -50,9 +57,13 @@ class WindowProfile(BaseModel):
     features: DatasetProfile
     predictions: DatasetProfile
     expected_correct: float = 0.0  # sum over predictions of calibrated P(correct) (CBPE)
+    # Sum of P(correct) * (1 - P(correct)): the variance of the number of correct predictions if
+    # the calibration is right (a sum of independent Bernoullis), for the estimate's interval.
+    expected_correct_variance: float = 0.0
 
     @property
     def estimated_accuracy(self) -> float | None:
+        """The raw CBPE mean; the report gives it only from min_count predictions, with an interval."""
         return self.expected_correct / self.predictions.rows if self.predictions.rows else None
 
     def merge(self, other: "WindowProfile") -> "WindowProfile":
@@ -65,6 +76,7 @@ class WindowProfile(BaseModel):
             features=self.features.merge(other.features),
             predictions=self.predictions.merge(other.predictions),
             expected_correct=self.expected_correct + other.expected_correct,
+            expected_correct_variance=self.expected_correct_variance + other.expected_correct_variance,
         )
 
 
@@ -89,9 +101,12 @@ class WindowAccumulator:
         self._reasons: Counter[str] = Counter()
         self._inputs: list[dict[str, Any]] = []
         self._probabilities: list[list[float]] = []
+        self._from_batch: list[bool] = []
         self._features = baseline.features.profile_like(np.empty((0, len(self.feature_names))))
         self._predictions = baseline.predictions.profile_like(np.empty((0, len(PREDICTION_COLUMNS))))
         self._expected_correct = 0.0
+        self._expected_correct_variance = 0.0
+        self._other_versions: Counter[tuple[str, str]] = Counter()
 
     def add(self, record: dict[str, Any]) -> None:
         self.volume.records += 1
@@ -100,12 +115,19 @@ class WindowAccumulator:
             if kind == FEEDBACK:
                 self.volume.feedback += 1
                 return
-            if (record["model_name"], record["model_version"]) != self.model:
+            model = (record["model_name"], record["model_version"])
+            if model != self.model:
                 self.volume.other_model += 1
+                if model in self._other_versions or len(self._other_versions) < MAX_OTHER_VERSIONS:
+                    self._other_versions[model] += 1
                 return
             row = self._probability_row(record.get("output"))
+            origin = record.get("origin", LIVE)
+            if origin not in (LIVE, BATCH):
+                raise InvalidRecord("origin")
             self._inputs.append(self._checked_inputs(record.get("inputs")))  # names: checked per chunk
             self._probabilities.append(row)
+            self._from_batch.append(origin == BATCH)
         except InvalidRecord as invalid:
             self._reasons[invalid.reason] += 1
             return
@@ -149,43 +171,52 @@ class WindowAccumulator:
             raise InvalidRecord("inputs")
         return inputs
 
-    def _rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """The chunk's feature matrix; records whose inputs fail the schema are dropped and counted."""
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The chunk's feature matrix, probabilities and how many of its rows came from batch jobs;
+        records whose inputs fail the schema are dropped and counted."""
         try:
-            return instances_to_matrix(self._inputs, self.feature_names), np.asarray(self._probabilities)
+            return (instances_to_matrix(self._inputs, self.feature_names), np.asarray(self._probabilities),
+                    sum(self._from_batch))
         except UnknownFeatures:
             pass  # some record in the chunk names a feature the model does not have: find which
-        rows, kept = [], []
-        for inputs, probabilities in zip(self._inputs, self._probabilities):
+        rows, kept, batch = [], [], 0
+        for inputs, probabilities, from_batch in zip(self._inputs, self._probabilities, self._from_batch):
             try:
                 rows.append(instances_to_matrix([inputs], self.feature_names)[0])
                 kept.append(probabilities)
+                batch += from_batch
             except UnknownFeatures:
                 self._reasons["unknown_feature"] += 1
         width = len(self.feature_names)
-        return np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, len(self.class_keys))
+        return np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, len(self.class_keys)), batch
 
     def _flush(self) -> None:
         if not self._inputs:
             return
-        features, probabilities = self._rows()
-        self._inputs, self._probabilities = [], []
+        features, probabilities, batch = self._rows()
+        self._inputs, self._probabilities, self._from_batch = [], [], []
         if not len(features):
             return
         outputs = prediction_matrix(probabilities)
         self._features = self._features.merge(self.baseline.features.profile_like(features))
         self._predictions = self._predictions.merge(self.baseline.predictions.profile_like(outputs))
-        self._expected_correct += float(self.baseline.calibration.expected_correct(outputs[:, 1]).sum())
+        correct = self.baseline.calibration.expected_correct(outputs[:, 1])
+        self._expected_correct += float(correct.sum())
+        self._expected_correct_variance += float((correct * (1.0 - correct)).sum())
         self.volume.predictions += len(features)
+        self.volume.batch_predictions += batch
 
     def finish(self, malformed_lines: int = 0, unreadable_objects: int = 0) -> WindowProfile:
         self._flush()
+        versions: dict[str, dict[str, int]] = {}
+        for (name, version), count in self._other_versions.items():
+            versions.setdefault(name, {})[version] = count
         volume = self.volume.model_copy(update={
-            "invalid": sum(self._reasons.values()), "invalid_reasons": dict(self._reasons),
+            "invalid": sum(self._reasons.values()), "invalid_reasons": dict(self._reasons), "other_versions": versions,
             "malformed_lines": malformed_lines, "unreadable_objects": unreadable_objects,
         })
         return WindowProfile(
             model_name=self.model[0], model_version=self.model[1], start=self.window[0], end=self.window[1],
             volume=volume, features=self._features, predictions=self._predictions,
-            expected_correct=self._expected_correct,
+            expected_correct=self._expected_correct, expected_correct_variance=self._expected_correct_variance,
         )

@@ -39,6 +39,8 @@ def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | 
         scores = np.asarray(pipeline.predict_proba(matrix), dtype=np.float64)
     except ValueError as batch_error:
         scores = _row_by_row(pipeline, matrix, batch_error)
+    if not beyond and np.isfinite(scores).all():  # the usual answer, in one pass over the scores
+        return scores
     unscorable = sorted(set(beyond).union(np.flatnonzero(~np.isfinite(scores).all(axis=1)).tolist()))
     if unscorable:
         raise UnscorableInstances(unscorable)

@@ -10,9 +10,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict
 
-from modelops.statistics.profile import ColumnProfile, DatasetProfile, profile_column
+from modelops.statistics.profile import ColumnProfile, DatasetProfile, profile_column, std
 
 Verdict = Literal["ok", "drift", "insufficient_data", "no_reference"]
+Change = Literal["distribution", "missing_rate"]
 
 # Terms of the Kolmogorov series; at the smallest lambda summed (0.2) term 100 is exp(-800) = 0.
 _TERMS = np.arange(1, 101, dtype=np.float64)
@@ -59,6 +60,36 @@ def jensen_shannon_distance(reference_counts: ArrayLike, current_counts: ArrayLi
     return math.sqrt(min(1.0, max(0.0, divergence)))  # clamp rounding just outside [0, 1]
 
 
+def normalised_wasserstein(reference: ColumnProfile, current: ColumnProfile) -> float | None:
+    """Wasserstein-1 distance between the two binned distributions of present values, over the
+    reference range, in reference standard deviations: how far, on average, values moved.
+
+    A mean shift of d sd gives d; scaling the spread by s gives about 0.8 * |s - 1| (for a normal
+    distribution, W1 = |sd1 - sd2| * sqrt(2 / pi)), so it sees location and scale alike, unlike
+    PSI or Jensen-Shannon on quantile bins, which barely move when the spread changes. Computed
+    from the histograms alone: the CDFs are known at the edges and taken as linear inside a bin
+    (values spread evenly in it), and |F_ref - F_cur| is integrated exactly between edges. Mass
+    beyond the reference range adds nothing here (it has no width to measure); the out-of-range
+    share reports it. None without a spread to measure by: fewer than two edges, or a constant
+    reference (then PSI and JS decide).
+    """
+    scale = std(reference)
+    if len(reference.edges) < 2 or not scale or reference.count == 0 or current.count == 0:
+        return None
+    edges = np.asarray(reference.edges, dtype=np.float64)
+    k = edges.size
+    p, q = _proportions(reference.value_counts, current.value_counts)
+    # cumsum[i] = share below edges[i] (underflow + bins 1..i) for i < k.
+    gap = (np.cumsum(p) - np.cumsum(q))[:k]
+    left, right, width = gap[:-1], gap[1:], np.diff(edges)
+    same_sign = left * right >= 0
+    magnitude = np.abs(left) + np.abs(right)
+    # Integral of |linear| over a bin: a trapezoid, or two triangles when the sign changes.
+    crossing = np.divide(left**2 + right**2, 2 * magnitude, out=np.zeros_like(magnitude), where=magnitude > 0)
+    area = np.where(same_sign, magnitude / 2, crossing) * width
+    return float(area.sum() / scale)
+
+
 def _kolmogorov_sf(x: float) -> float:
     """Q(x) = P(K > x) = 2 * sum_{k>=1} (-1)^(k-1) exp(-2 k^2 x^2), the Kolmogorov tail."""
     if x < 0.2:
@@ -83,13 +114,15 @@ def binned_ks(reference_counts: ArrayLike, current_counts: ArrayLike) -> tuple[f
     return statistic, _kolmogorov_sf((root + 0.12 + 0.11 / root) * statistic)
 
 
-def _missing_rate_p_value(reference: ColumnProfile, current: ColumnProfile) -> float:
-    """Two-sided two-proportion z-test of the missing rates (pooled variance)."""
+def _missing_rate_p_value(reference: ColumnProfile, current: ColumnProfile) -> float | None:
+    """Two-sided two-proportion z-test of the missing rates (pooled variance); None when no row
+    on either side is missing, or every row is (nothing to compare, and a p-value of 1 would
+    only cost the other tests power in Benjamini-Hochberg)."""
     n1, n2 = reference.total, current.total
     pooled = (reference.missing + current.missing) / (n1 + n2)
     se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
     if se == 0.0:
-        return 1.0  # both rates 0 or both 1: nothing differs
+        return None
     z = abs(reference.missing / n1 - current.missing / n2) / se
     return math.erfc(z / math.sqrt(2.0))
 
@@ -108,19 +141,35 @@ def benjamini_hochberg(p_values: Sequence[float], alpha: float) -> list[bool]:
     return rejected.tolist()
 
 
+class DriftThresholds(BaseModel):
+    """The rule's numbers (their defaults and meaning live in modelops.monitoring.settings)."""
+    model_config = ConfigDict(frozen=True)
+
+    min_count: int
+    wasserstein: float
+    psi: float
+    js_distance: float
+    alpha: float
+    dataset_share: float = 0.3
+
+
 class ColumnDrift(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)  # a NaN verdict would be unreadable JSON
 
     verdict: Verdict
     count: int  # current finite + missing values: what min_count is compared with
+    changes: list[Change] = []  # what drifted: the present values' distribution, the missing rate
+    # Distribution of present (finite) values, missing rows left out so they cannot dilute it.
+    wasserstein: float | None = None  # normalised_wasserstein: reference sds
     psi: float | None = None
     js_distance: float | None = None
     ks_statistic: float | None = None
     ks_p_value: float | None = None
-    missing_p_value: float | None = None
-    p_value: float | None = None  # Bonferroni over the KS and missing-rate tests: one per column
+    # Missing rate, tested on its own: PSI of (present, missing) shares and a z-test.
     missing_rate_reference: float | None = None
     missing_rate_current: float | None = None
+    missing_psi: float | None = None
+    missing_p_value: float | None = None
     non_finite_rate_current: float | None = None
     share_out_of_range: float | None = None  # (underflow + overflow) / current finite values
 
@@ -129,43 +178,18 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _large_effect(result: ColumnDrift, psi_threshold: float, js_threshold: float) -> bool:
-    return (result.psi is not None and result.psi >= psi_threshold) or (
-        result.js_distance is not None and result.js_distance >= js_threshold
-    )
+def _large_distribution_change(result: ColumnDrift, rule: DriftThresholds) -> bool:
+    return ((result.wasserstein is not None and result.wasserstein >= rule.wasserstein)
+            or (result.psi is not None and result.psi >= rule.psi)
+            or (result.js_distance is not None and result.js_distance >= rule.js_distance))
 
 
-def compare_column(
-    reference: ColumnProfile,
-    current: ColumnProfile,
-    *,
-    min_count: int,
-    psi_threshold: float,
-    js_threshold: float,
-    alpha: float,
-) -> ColumnDrift:
-    """Compare one column's window with its baseline (same edges, else ValueError).
+def _large_missing_change(result: ColumnDrift, rule: DriftThresholds) -> bool:
+    return result.missing_psi is not None and result.missing_psi >= rule.psi
 
-    Drift needs effect size AND significance together:
-      effect        psi >= psi_threshold or js_distance >= js_threshold, over the whole histogram
-                    (underflow, in-range bins, overflow, missing);
-      significance  p_value <= alpha, p_value being the Bonferroni combination of the binned KS
-                    test on finite values and the z-test on missing rates.
-    A p-value alone flags nearly every feature on a large window (a 0.01-std shift is
-    "significant" at a million rows); an effect size alone flags noise on a small one. Requiring
-    both flags only shifts that are real and large enough to matter.
 
-    Verdicts and edge cases:
-    - "no_reference": the reference saw no rows; only current rates are reported.
-    - "insufficient_data": fewer than max(min_count, 1) current finite + missing values; the
-      metrics are still reported when computable, but no drift verdict is given.
-    - reference all missing (no edges): the histogram reduces to present/missing, there is no KS,
-      so only the missing rate is compared.
-    - constant reference (edges [c]): bins <c, {c}, >c; any other value is out of range and
-      the metrics stay finite.
-    - +/-inf: reported as non_finite_rate_current, outside the histogram and the verdict (an
-      integrity problem for another check, not a change of distribution).
-    """
+def _measure_column(reference: ColumnProfile, current: ColumnProfile) -> ColumnDrift:
+    """Every figure of `compare_column`, verdict "ok" until the rule is applied."""
     if reference.edges != current.edges:
         raise ValueError("reference and current profiles must share bin edges")
     count = current.count + current.missing
@@ -177,23 +201,72 @@ def compare_column(
     if reference.total == 0:
         return ColumnDrift(verdict="no_reference", count=count, **fields)
     fields["missing_rate_reference"] = reference.missing / reference.total
-    if sum(current.counts):
-        fields["psi"] = psi(reference.counts, current.counts)
-        fields["js_distance"] = jensen_shannon_distance(reference.counts, current.counts)
     if reference.count and current.count:
+        fields["psi"] = psi(reference.value_counts, current.value_counts)
+        fields["js_distance"] = jensen_shannon_distance(reference.value_counts, current.value_counts)
         fields["ks_statistic"], fields["ks_p_value"] = binned_ks(reference.value_counts, current.value_counts)
-    if current.total:
+        fields["wasserstein"] = normalised_wasserstein(reference, current)
+    if count and reference.count + reference.missing:
+        shares = ([reference.count, reference.missing], [current.count, current.missing])
+        fields["missing_psi"] = psi(*shares)
         fields["missing_p_value"] = _missing_rate_p_value(reference, current)
-    tests = [p for p in (fields.get("ks_p_value"), fields.get("missing_p_value")) if p is not None]
-    fields["p_value"] = min(1.0, len(tests) * min(tests)) if tests else None
+    verdict: Verdict = "ok" if count else "insufficient_data"
+    return ColumnDrift(verdict=verdict, count=count, **fields)
 
-    result = ColumnDrift(verdict="ok", count=count, **fields)
-    if count < max(min_count, 1):
-        return result.model_copy(update={"verdict": "insufficient_data"})
-    significant = result.p_value is not None and result.p_value <= alpha
-    if significant and _large_effect(result, psi_threshold, js_threshold):
-        return result.model_copy(update={"verdict": "drift"})
-    return result
+
+def _decide(results: dict[str, ColumnDrift], rule: DriftThresholds) -> dict[str, ColumnDrift]:
+    """Apply the rule to measured columns: Benjamini-Hochberg over every test of every column with
+    enough data (one per column for the distribution, one for the missing rate), and a change
+    counts when its test is rejected and its effect is large."""
+    eligible = {name for name, result in results.items()
+                if result.verdict == "ok" and result.count >= max(rule.min_count, 1)}
+    tests = [(name, change, p) for name in eligible for change, p in
+             (("distribution", results[name].ks_p_value), ("missing_rate", results[name].missing_p_value))
+             if p is not None]
+    rejected = benjamini_hochberg([p for _, _, p in tests], rule.alpha)
+    large = {"distribution": _large_distribution_change, "missing_rate": _large_missing_change}
+    changes: dict[str, list[Change]] = {name: [] for name in eligible}
+    for (name, change, _), reject in zip(tests, rejected):
+        if reject and large[change](results[name], rule):
+            changes[name].append(change)  # type: ignore[arg-type]
+    decided = {}
+    for name, result in results.items():
+        if name in eligible:
+            found = sorted(changes[name])
+            decided[name] = result.model_copy(update={"verdict": "drift" if found else "ok", "changes": found})
+        elif result.verdict == "ok":  # measured, but too few values to call anything a change
+            decided[name] = result.model_copy(update={"verdict": "insufficient_data"})
+        else:
+            decided[name] = result
+    return decided
+
+
+def compare_column(reference: ColumnProfile, current: ColumnProfile, rule: DriftThresholds) -> ColumnDrift:
+    """Compare one column's window with its baseline (same edges, else ValueError).
+
+    Two changes are tested apart, so neither can hide the other (30% missing values used to
+    dilute a shift of the rest into PSI noise):
+      distribution  of present values: drift when the binned KS test rejects (p <= alpha, after
+                    Benjamini-Hochberg) AND the effect is large: normalised Wasserstein distance
+                    >= rule.wasserstein (location and scale) or PSI >= rule.psi or JS distance
+                    >= rule.js_distance (any reshuffling of mass between bins);
+      missing_rate  drift when the z-test of the missing rates rejects AND PSI of the
+                    (present, missing) shares >= rule.psi.
+    A p-value alone flags nearly every feature on a large window (a 0.01-std shift is
+    "significant" at a million rows); an effect size alone flags noise on a small one. Requiring
+    both flags only shifts that are real and large enough to matter.
+
+    Verdicts and edge cases:
+    - "no_reference": the reference saw no rows; only current rates are reported.
+    - "insufficient_data": fewer than max(min_count, 1) current finite + missing values; the
+      metrics are still reported when computable, but no drift verdict is given.
+    - reference all missing (no edges): no distribution to compare, only the missing rate.
+    - constant reference (edges [c]): bins <c, {c}, >c; any other value is out of range, PSI and
+      JS see it (no Wasserstein: no spread to measure by) and the metrics stay finite.
+    - +/-inf: reported as non_finite_rate_current, outside the histogram and the verdict (the
+      report's data-quality check owns it).
+    """
+    return _decide({"column": _measure_column(reference, current)}, rule)["column"]
 
 
 class DatasetDrift(BaseModel):
@@ -205,55 +278,27 @@ class DatasetDrift(BaseModel):
     columns: dict[str, ColumnDrift]
 
 
-def compare_dataset(
-    reference: DatasetProfile,
-    current: DatasetProfile,
-    *,
-    min_count: int,
-    psi_threshold: float,
-    js_threshold: float,
-    alpha: float,
-    dataset_share: float = 0.3,
-) -> DatasetDrift:
-    """Every column through `compare_column`, then one verdict for the dataset.
+def compare_dataset(reference: DatasetProfile, current: DatasetProfile, rule: DriftThresholds) -> DatasetDrift:
+    """Every column measured as in `compare_column`, then one verdict for the dataset.
 
-    With many features, per-column tests at alpha raise false alarms in proportion to the number
-    of features, so across the columns that have enough data the per-column significance is
-    replaced by Benjamini-Hochberg at alpha over their p-values (false discovery rate <= alpha):
-    a column drifts when BH rejects it and its effect is large (same thresholds as
-    `compare_column`). The dataset drifts when drifted / eligible columns >= dataset_share, and is
+    With many features, tests at alpha each raise false alarms in proportion to the number of
+    tests, so Benjamini-Hochberg runs at alpha over all of them together (false discovery rate <=
+    alpha). The dataset drifts when drifted / eligible columns >= rule.dataset_share, and is
     "insufficient_data" when no column is eligible. A column only in `current` is "no_reference";
     one only in `reference` is compared with an empty window ("insufficient_data").
     """
     # Reference order, then the columns only the window has (shared columns have equal edges,
-    # or compare_column raises).
+    # or _measure_column raises).
     edges_by_name = {name: column.edges for name, column in {**reference.columns, **current.columns}.items()}
-    results: dict[str, ColumnDrift] = {}
+    measured = {}
     for name, edges in edges_by_name.items():
         empty = profile_column([], edges)
-        results[name] = compare_column(
-            reference.columns.get(name, empty),
-            current.columns.get(name, empty),
-            min_count=min_count,
-            psi_threshold=psi_threshold,
-            js_threshold=js_threshold,
-            alpha=alpha,
-        )
-    eligible = {
-        name: result.p_value
-        for name, result in results.items()
-        if result.verdict in ("ok", "drift") and result.p_value is not None
-    }
-    rejected = benjamini_hochberg(list(eligible.values()), alpha)
-    drifted = [
-        name
-        for name, reject in zip(eligible, rejected)
-        if reject and _large_effect(results[name], psi_threshold, js_threshold)
-    ]
-    for name in eligible:
-        results[name] = results[name].model_copy(update={"verdict": "drift" if name in drifted else "ok"})
+        measured[name] = _measure_column(reference.columns.get(name, empty), current.columns.get(name, empty))
+    results = _decide(measured, rule)
+    eligible = [name for name, result in results.items() if result.verdict in ("ok", "drift")]
+    drifted = [name for name in eligible if results[name].verdict == "drift"]
     share = len(drifted) / len(eligible) if eligible else None
     verdict: Literal["ok", "drift", "insufficient_data"] = (
-        "insufficient_data" if share is None else "drift" if share >= dataset_share else "ok"
+        "insufficient_data" if share is None else "drift" if share >= rule.dataset_share else "ok"
     )
     return DatasetDrift(verdict=verdict, drifted_share=share, drifted_columns=drifted, columns=results)

@@ -16,7 +16,7 @@ from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
 THRESHOLDS = Thresholds()
 
 
-def window_of(synthetic, matrix, invalid=0):
+def window_of(synthetic, matrix, invalid=0, other_versions=None):
     """A window's profile straight from a feature matrix (what WindowAccumulator computes)."""
     baseline, matrix = synthetic.baseline, np.asarray(matrix, dtype=float)
     edges = {name: column.edges for name, column in baseline.features.columns.items()}
@@ -24,18 +24,21 @@ def window_of(synthetic, matrix, invalid=0):
     served = np.where(np.isinf(matrix), np.nan, matrix)
     outputs = prediction_matrix(synthetic.pipeline.predict_proba(served)) if len(matrix) else np.empty((0, 2))
     output_edges = {name: column.edges for name, column in baseline.predictions.columns.items()}
+    correct = baseline.calibration.expected_correct(outputs[:, 1])
     return WindowProfile(
         model_name=MODEL[0], model_version=MODEL[1], start=WINDOW_START, end=WINDOW_END,
-        volume=Volume(records=len(matrix) + invalid, predictions=len(matrix), invalid=invalid,
-                      invalid_reasons={"inputs": invalid} if invalid else {}),
+        volume=Volume(records=len(matrix) + invalid + sum((other_versions or {}).values()), predictions=len(matrix),
+                      invalid=invalid, invalid_reasons={"inputs": invalid} if invalid else {},
+                      other_model=sum((other_versions or {}).values()),
+                      other_versions={MODEL[0]: other_versions} if other_versions else {}),
         features=profile_matrix(matrix, synthetic.names, edges),
         predictions=profile_matrix(outputs, list(PREDICTION_COLUMNS), output_edges),
-        expected_correct=float(baseline.calibration.expected_correct(outputs[:, 1]).sum()),
+        expected_correct=float(correct.sum()), expected_correct_variance=float((correct * (1 - correct)).sum()),
     )
 
 
-def report_for(synthetic, matrix, quality=None, thresholds=THRESHOLDS, invalid=0):
-    window = window_of(synthetic, matrix, invalid)
+def report_for(synthetic, matrix, quality=None, thresholds=THRESHOLDS, invalid=0, other_versions=None):
+    window = window_of(synthetic, matrix, invalid, other_versions)
     quality = quality or LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(len(matrix), thresholds.min_labels, {"accuracy": 0.8})
     return build_report(window, synthetic.baseline, quality, thresholds, WINDOW_END)
 
@@ -82,7 +85,7 @@ def test_a_shift_that_moves_predictions_is_prediction_drift_and_lowers_the_estim
 
 def test_an_empty_window_has_verdicts_not_crashes(synthetic):
     report = report_for(synthetic, np.empty((0, 5)))
-    assert report.status == "ok" and report.feature_drift.verdict == "insufficient_data"
+    assert report.status == "insufficient_data" and report.feature_drift.verdict == "insufficient_data"
     assert report.estimated_quality.status == "insufficient_data" and report.estimated_quality.estimated_accuracy is None
     assert report.model_quality.status == "insufficient_labels"
     assert {"Records", "DriftedFeatures", "Violations"} <= set(report.metrics())
@@ -162,3 +165,63 @@ def test_the_report_is_json_with_every_section(synthetic):
     assert {"violations", "volume", "data_quality", "feature_drift", "prediction_drift", "estimated_quality",
             "model_quality", "thresholds", "window_start", "window_end", "status"} <= set(data)
     assert type(report).model_validate_json(report.model_dump_json()) == report
+
+
+# --- issue 15, items 11-14 -------------------------------------------------------------------------
+
+def test_infinity_in_a_third_of_records_is_a_data_quality_violation(synthetic):
+    rows = synthetic.fresh[:900].copy()
+    rows[:300, 1] = np.inf
+    report = report_for(synthetic, rows)
+    assert ("non_finite", "f1") in checks(report) and report.status == "alert"
+    assert report.data_quality["f1"].non_finite_rate == pytest.approx(1 / 3)
+    everywhere = synthetic.fresh[:200].copy()
+    everywhere[:, 2] = -np.inf  # no value at all is left: still counted, still a violation
+    assert ("non_finite", "f2") in checks(report_for(synthetic, everywhere))
+    few = synthetic.fresh[:1000].copy()
+    few[:5, 1] = np.inf  # 0.5%: below max_non_finite_share
+    assert not [check for check in checks(report_for(synthetic, few)) if check[0] == "non_finite"]
+
+
+def test_huge_finite_values_are_out_of_range_not_non_finite(synthetic):
+    rows = synthetic.fresh[:1000].copy()
+    rows[:200, 3] = 1e150
+    report = report_for(synthetic, rows)
+    assert ("out_of_range", "f3") in checks(report)
+    assert report.data_quality["f3"].share_out_of_range == pytest.approx(0.2)
+    assert report.data_quality["f3"].non_finite_rate == 0.0
+    assert type(report).model_validate_json(report.model_dump_json()) == report  # moments stayed finite
+
+
+def test_a_window_of_mostly_another_version_says_so(synthetic):
+    report = report_for(synthetic, synthetic.fresh[:60], other_versions={"20261201T000000Z-fedcba98": 540})
+    assert report.traffic.mostly_other_versions and report.traffic.monitored_share == pytest.approx(0.1)
+    assert [(v.model_version, v.share, v.monitored) for v in report.traffic.versions] == [
+        ("20261201T000000Z-fedcba98", pytest.approx(0.9), False), (MODEL[1], pytest.approx(0.1), True)]
+    assert report.status == "insufficient_data" and "mostly another model version" in report.notes[0]
+    assert report.metrics()["OtherVersionShare"] == pytest.approx(0.9)
+    # enough of our own predictions for verdicts, yet still mostly another version: still said
+    busy = report_for(synthetic, synthetic.fresh[:500], other_versions={"20261201T000000Z-fedcba98": 1500})
+    assert busy.traffic.mostly_other_versions and busy.status == "ok" and len(busy.notes) == 1
+    alone = report_for(synthetic, synthetic.fresh[:500])
+    assert not alone.traffic.mostly_other_versions and alone.notes == []
+
+
+def test_a_window_below_min_count_is_insufficient_data_not_ok(synthetic):
+    report = report_for(synthetic, synthetic.fresh[:40])
+    assert report.violations == [] and report.status == "insufficient_data"
+    assert "Insufficient data: 40 predictions" in report.notes[0]
+    enough = report_for(synthetic, synthetic.fresh[:THRESHOLDS.min_count])
+    assert enough.status == "ok" and enough.notes == []
+
+
+def test_no_accuracy_estimate_from_a_handful_and_an_interval_with_it(synthetic):
+    one = report_for(synthetic, synthetic.fresh[:1])
+    assert one.estimated_quality.estimated_accuracy is None and one.estimated_quality.status == "insufficient_data"
+    assert "EstimatedAccuracy" not in one.metrics()
+    small, large = (report_for(synthetic, synthetic.fresh[:rows]).estimated_quality for rows in (200, 6000))
+    for estimate, rows in ((small, 200), (large, 6000)):
+        truth = float(np.mean(synthetic.pipeline.predict(synthetic.fresh[:rows]) == synthetic.fresh_labels[:rows]))
+        assert estimate.interval_low <= estimate.estimated_accuracy <= estimate.interval_high
+        assert estimate.interval_low <= truth <= estimate.interval_high
+    assert (large.interval_high - large.interval_low) < (small.interval_high - small.interval_low) / 2

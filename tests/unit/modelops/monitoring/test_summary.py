@@ -27,7 +27,8 @@ def test_summary_names_status_window_drifted_features_and_why_no_quality(synthet
     assert "- **feature_drift**: f2 drifted" in text
     assert "Model quality: not computed, 0 labels matched; 30 needed" in text
     table = [line for line in lines if line.startswith("| f") and not line.startswith("| feature")]
-    assert table[0].startswith("| f2 | drift |") and len(table) == 5
+    assert table[0].startswith("| f2 | drift (distribution) |") and len(table) == 5
+    assert "- Estimated accuracy (no labels): 0." in text and "95% interval" in text
 
 
 def test_a_clean_window_says_none_and_the_alert_subject_fits_sns(synthetic):
@@ -42,3 +43,20 @@ def test_a_clean_window_says_none_and_the_alert_subject_fits_sns(synthetic):
     assert "dataset_drift" in subject or subject.endswith("...")
     message = alert_message(alert, "bucket", ["reports/x.json"])
     assert message.startswith(summary_markdown(alert)) and "s3://bucket/reports/x.json" in message
+
+
+def test_a_small_window_of_mostly_another_version_says_both_at_the_top(synthetic):
+    records = synthetic.records(synthetic.fresh[:300])
+    for record in records[30:]:
+        record["model_version"] = "20261201T000000Z-fedcba98"
+    window = WindowAccumulator(synthetic.baseline, *MODEL, WINDOW_START, WINDOW_END)
+    for record in records:
+        window.add(record)
+    quality = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(30, 30, {"accuracy": 0.8})
+    text = summary_markdown(build_report(window.finish(), synthetic.baseline, quality, Thresholds(), WINDOW_END))
+    lines = text.splitlines()
+    assert lines[0] == f"# Model monitor: {MODEL[0]} {MODEL[1]}: INSUFFICIENT DATA"
+    assert lines[4].startswith("**This window is mostly another model version: synthetic 20261201T000000Z-fedcba98 (90%)")
+    assert lines[5].startswith("**Insufficient data: 30 predictions of this version in the window, 100 needed")
+    assert f"- Versions: 20261201T000000Z-fedcba98 90%, {MODEL[1]} (monitored) 10%" in text
+    assert "- Estimated accuracy (no labels): none (30 predictions, 100 needed)" in text

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from modelops.statistics.profile import profile_matrix
-from modelops.monitoring.window import WindowAccumulator
+from modelops.monitoring.window import MAX_OTHER_VERSIONS, WindowAccumulator
 from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
 
 
@@ -22,6 +22,7 @@ def test_the_window_profile_is_the_profile_of_the_inputs_the_model_saw(synthetic
     assert profile.predictions.rows == 1000
     expected = synthetic.baseline.calibration.expected_correct(synthetic.pipeline.predict_proba(rows).max(axis=1))
     assert profile.estimated_accuracy == pytest.approx(expected.mean())
+    assert profile.expected_correct_variance == pytest.approx((expected * (1 - expected)).sum())
 
 
 def test_chunking_does_not_change_the_result_and_windows_merge_by_addition(synthetic):
@@ -38,6 +39,7 @@ def test_chunking_does_not_change_the_result_and_windows_merge_by_addition(synth
             assert other.features.columns[name].m2 == pytest.approx(column.m2)
         assert other.predictions.columns["confidence"].counts == whole.predictions.columns["confidence"].counts
         assert other.expected_correct == pytest.approx(whole.expected_correct)
+        assert other.expected_correct_variance == pytest.approx(whole.expected_correct_variance)
 
 
 def test_records_failing_the_schema_are_counted_by_reason_and_left_out(synthetic):
@@ -64,6 +66,19 @@ def test_other_versions_and_feedback_are_counted_not_profiled(synthetic):
                 "time": records[1]["time"], "model_name": MODEL[0], "model_version": MODEL[1], "label": 1}
     profile = accumulate(synthetic, records + [feedback])
     assert (profile.volume.predictions, profile.volume.other_model, profile.volume.feedback) == (3, 1, 1)
+    assert profile.volume.other_versions == {MODEL[0]: {"20261201T000000Z-ffffffff": 1}}
+
+
+def test_other_versions_are_named_up_to_a_bound_and_merge_by_addition(synthetic):
+    records = synthetic.records(synthetic.fresh[:30])
+    for index, record in enumerate(records[:25]):
+        record["model_version"] = f"v{index % 15}"  # 15 versions, some twice
+    profile = accumulate(synthetic, records)
+    named = profile.volume.other_versions[MODEL[0]]
+    assert len(named) == MAX_OTHER_VERSIONS and profile.volume.other_model == 25
+    assert named["v0"] == 2 and sum(named.values()) < 25  # the rest counted in other_model only
+    twice = profile.merge(profile)
+    assert twice.volume.other_versions[MODEL[0]]["v0"] == 4 and twice.volume.other_model == 50
 
 
 def test_an_empty_window_is_a_valid_empty_profile(synthetic):
@@ -79,3 +94,27 @@ def test_missing_and_non_finite_inputs_are_counted_apart(synthetic):
     column = accumulate(synthetic, records).features.columns["f0"]
     assert (column.missing, column.non_finite, column.count) == (2, 1, 0)
     assert np.isfinite(column.total)
+
+
+def test_batch_predictions_are_profiled_with_live_ones_and_counted_apart(synthetic):
+    from modelops.monitoring.traffic import traffic_of
+    from modelops.monitoring.window import WindowAccumulator
+
+    live = synthetic.records(synthetic.fresh[:30])
+    batch = [dict(record, origin="batch") for record in synthetic.records(synthetic.fresh[30:80])]
+    strange = [dict(record, origin="elsewhere") for record in synthetic.records(synthetic.fresh[80:83])]
+    accumulator = WindowAccumulator(synthetic.baseline, *MODEL, WINDOW_START, WINDOW_END, chunk_rows=16)
+    for record in live + batch + strange:
+        accumulator.add(record)
+    profile = accumulator.finish()
+    assert (profile.volume.predictions, profile.volume.batch_predictions) == (80, 50)
+    assert profile.volume.invalid_reasons == {"origin": 3}
+    halves = [WindowAccumulator(synthetic.baseline, *MODEL, WINDOW_START, WINDOW_END) for _ in range(2)]
+    for record in live:
+        halves[0].add(record)
+    for record in batch:
+        halves[1].add(record)
+    merged = halves[0].finish().merge(halves[1].finish())
+    assert (merged.volume.predictions, merged.volume.batch_predictions) == (80, 50)
+    traffic = traffic_of(profile.volume, *MODEL, 0.5)
+    assert (traffic.live_predictions, traffic.batch_predictions) == (30, 50)

@@ -68,3 +68,28 @@ def test_scoring_refuses_those_rows_with_the_others_in_one_answer():
     with pytest.raises(UnscorableInstances) as refused:
         probabilities(Runtime(), np.array([[1.0, 1e37, 0.5], [1.0, 2.0, 0.5], [7.0, 2.0, 0.5]]), SPEC)
     assert refused.value.rows == [0, 2] and refused.value.code == "unscorable_instance"
+
+
+def test_the_quick_answer_for_ordinary_rows_is_the_full_checks():
+    """Rows within the safe magnitude skip the arithmetic: they must be exactly the rows it passes,
+    including rows just past the bound, which take the full check."""
+    from modelops.serving.float32_arithmetic import _full_check, _terms
+
+    terms = _terms(SPEC)
+    assert terms.safe_magnitude is not None and terms.safe_magnitude > 1e30
+    generator = np.random.default_rng(17)
+    rows = terms.safe_magnitude * generator.uniform(-1.5, 1.5, size=(4000, 3))
+    rows[generator.random(rows.shape) < 0.2] = np.nan
+    assert rows_beyond_float32(rows, SPEC) == _full_check(rows, terms)
+    for row in rows:
+        assert rows_beyond_float32(row[np.newaxis, :], SPEC) == _full_check(row[np.newaxis, :], terms)
+    within = np.clip(rows, -terms.safe_magnitude, terms.safe_magnitude)
+    assert _full_check(within, terms) == []  # the bound's promise, checked by the arithmetic itself
+
+
+def test_no_quick_answer_when_the_medians_are_beyond_any_bound():
+    from modelops.serving.float32_arithmetic import _terms
+
+    huge_median = SPEC.model_copy(update={"medians": [1.0, 1e37, 0.5]})
+    assert _terms(huge_median).safe_magnitude is None
+    assert rows_beyond_float32(np.array([[1.0, np.nan, 0.5]]), huge_median) == [0]

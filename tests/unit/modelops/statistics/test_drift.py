@@ -17,15 +17,17 @@ from modelops.statistics.profile import (
 from modelops.statistics.drift import (
     ColumnDrift,
     DatasetDrift,
+    DriftThresholds,
     benjamini_hochberg,
     binned_ks,
     compare_column,
     compare_dataset,
     jensen_shannon_distance,
+    normalised_wasserstein,
     psi,
 )
 
-THRESHOLDS = {"min_count": 500, "psi_threshold": 0.1, "js_threshold": 0.1, "alpha": 0.05}
+THRESHOLDS = DriftThresholds(min_count=500, wasserstein=0.1, psi=0.1, js_distance=0.1, alpha=0.05)
 CHUNK = 100_000
 
 
@@ -42,7 +44,7 @@ def assert_json_safe(result: ColumnDrift | DatasetDrift) -> None:
 
 
 def compare(reference: ColumnProfile, current: ColumnProfile, **overrides: float) -> ColumnDrift:
-    result = compare_column(reference, current, **{**THRESHOLDS, **overrides})
+    result = compare_column(reference, current, THRESHOLDS.model_copy(update=overrides))
     assert_json_safe(result)
     return result
 
@@ -157,7 +159,7 @@ def test_at_a_million_rows_no_shift_and_a_tiny_shift_are_not_drift():
     tiny = compare(reference.columns["tiny"], current.columns["tiny"])
     # Significant on its own (p ~ 1e-9), but the effect is negligible: not drift.
     assert tiny.ks_p_value < 1e-6 and tiny.psi < 0.01 and tiny.verdict == "ok"
-    dataset = compare_dataset(reference, current, **THRESHOLDS)
+    dataset = compare_dataset(reference, current, THRESHOLDS)
     assert dataset.verdict == "ok" and dataset.drifted_columns == []
 
 
@@ -191,7 +193,7 @@ def test_missing_values_are_compared_as_a_rate():
     result = compare(reference, profile_column(window, edges))
     assert result.missing_rate_reference == 0.0 and result.missing_rate_current == pytest.approx(0.3)
     assert result.ks_p_value > 0.05 and result.missing_p_value < 1e-20
-    assert result.verdict == "drift"
+    assert result.verdict == "drift" and result.changes == ["missing_rate"]
 
 
 def test_infinities_are_reported_and_leave_the_histogram_alone():
@@ -212,8 +214,10 @@ def test_all_missing_reference_compares_only_the_missing_rate():
     assert result.verdict == "drift" and result.missing_rate_reference == 1.0
     assert (result.ks_statistic, result.ks_p_value) == (None, None)
     assert result.share_out_of_range == 1.0  # no reference range to be inside
+    assert result.changes == ["missing_rate"] and result.missing_p_value < 1e-100
     still_missing = compare(reference, profile_column(np.full(1_000, np.nan), []))
-    assert still_missing.verdict == "ok" and still_missing.psi == 0.0 and still_missing.p_value == 1.0
+    assert still_missing.verdict == "ok" and still_missing.psi is None and still_missing.missing_psi == 0.0
+    assert still_missing.missing_p_value is None  # nothing to compare: no test, no p-value of 1 diluting BH
 
 
 def test_constant_reference_gives_defined_results():
@@ -230,7 +234,7 @@ def test_constant_reference_gives_defined_results():
 
 def test_different_edges_cannot_be_compared():
     with pytest.raises(ValueError, match="edges"):
-        compare_column(profile_column([1.0], [0.0, 2.0]), profile_column([1.0], [0.0, 3.0]), **THRESHOLDS)
+        compare_column(profile_column([1.0], [0.0, 2.0]), profile_column([1.0], [0.0, 3.0]), THRESHOLDS)
 
 
 # --- compare_dataset -----------------------------------------------------------------------------
@@ -242,11 +246,11 @@ def test_dataset_drifts_when_enough_columns_drift():
     edges_by_name = {name: fit_bin_edges(reference_matrix[:, index]) for index, name in enumerate(names)}
     reference = profile_matrix(reference_matrix, names, edges_by_name)
     current = profile_matrix(rng.normal(size=(5_000, 3)) + [0.0, 0.5, 0.0], names, edges_by_name)
-    result = compare_dataset(reference, current, **THRESHOLDS)
+    result = compare_dataset(reference, current, THRESHOLDS)
     assert result.drifted_columns == ["b"] and result.drifted_share == pytest.approx(1 / 3)
     assert result.verdict == "drift"  # 1/3 >= 0.3
     assert [result.columns[name].verdict for name in names] == ["ok", "drift", "ok"]
-    assert compare_dataset(reference, current, **THRESHOLDS, dataset_share=0.5).verdict == "ok"
+    assert compare_dataset(reference, current, THRESHOLDS.model_copy(update={"dataset_share": 0.5})).verdict == "ok"
     assert_json_safe(result)
 
 
@@ -254,7 +258,7 @@ def test_dataset_columns_missing_on_either_side_and_tiny_windows():
     edges = [0.0, 1.0]
     reference = DatasetProfile(columns={"a": profile_column([0.0, 1.0], edges)}, rows=2)
     current = DatasetProfile(columns={"new": profile_column([0.5, 0.5], edges)}, rows=2)
-    result = compare_dataset(reference, current, **THRESHOLDS)
+    result = compare_dataset(reference, current, THRESHOLDS)
     assert list(result.columns) == ["a", "new"]
     assert result.columns["a"].verdict == "insufficient_data"  # absent from the window
     assert result.columns["new"].verdict == "no_reference"
@@ -270,3 +274,83 @@ def test_merged_windows_are_compared_like_one_window():
     window = rng.normal(0.5, 1.0, 5_000)
     merged = merge(profile_column(window[:2_000], edges), profile_column(window[2_000:], edges))
     assert compare(reference, merged) == compare(reference, profile_column(window, edges))
+
+
+# --- what the rule must see (issue 15, items 8-10) ----------------------------------------------
+
+def test_a_shift_of_a_dominant_value_is_drift_as_scipy_sees_it():
+    # 95% of rows one value, the rest spread: quantile edges alone gave the value one wide bin,
+    # and moving it half a standard deviation changed no count (PSI 0, KS p 1).
+    rng = np.random.default_rng(30)
+
+    def draw(n: int) -> np.ndarray:
+        return np.where(rng.random(n) < 0.95, 3.0, rng.normal(3.0, 1.0, n))
+
+    reference_values = draw(10_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    window = draw(5_000) + 0.5 * reference_values.std()
+    assert stats.ks_2samp(reference_values, window).pvalue < 1e-100  # scipy on the raw values
+    result = compare(reference, profile_column(window, edges))
+    assert result.verdict == "drift" and result.changes == ["distribution"]
+    assert result.ks_p_value < 1e-100 and result.ks_statistic > 0.9
+    assert compare(reference, profile_column(draw(5_000), edges)).verdict == "ok"
+
+
+def test_normalised_wasserstein_matches_the_raw_values_over_the_reference_range():
+    rng = np.random.default_rng(31)
+    reference_values = rng.normal(size=10_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    grid = np.linspace(edges[0], edges[-1], 100_001)
+
+    def cdf(values: np.ndarray) -> np.ndarray:
+        return np.searchsorted(np.sort(values), grid, side="right") / values.size
+
+    for window in (rng.normal(0.25, 1.0, 20_000), rng.normal(0.0, 1.5**0.5, 20_000), rng.normal(0.0, 2.0, 20_000)):
+        # |F_ref - F_cur| integrated on the raw values, over the range the binned one measures
+        truth = np.trapezoid(np.abs(cdf(reference_values) - cdf(window)), grid) / reference_values.std(ddof=1)
+        assert normalised_wasserstein(reference, profile_column(window, edges)) == pytest.approx(truth, rel=0.05)
+    # and scipy's on everything, for a change that stays in range
+    window = rng.normal(0.5, 1.0, 20_000)
+    scipy_value = stats.wasserstein_distance(reference_values, window) / reference_values.std(ddof=1)
+    assert normalised_wasserstein(reference, profile_column(window, edges)) == pytest.approx(scipy_value, rel=0.05)
+    assert normalised_wasserstein(reference, reference) == 0.0
+    constant = profile_column(np.full(100, 2.0), [2.0])
+    assert normalised_wasserstein(constant, constant) is None  # no spread to measure by
+
+
+@pytest.mark.parametrize("rows, variance", [(1_000, 2.0), (10_000, 1.5), (100_000, 1.5)])
+def test_a_change_of_spread_is_drift_at_every_window_size(rows, variance):
+    # A wider spread moves little mass between deciles (JS distance ~0.1 for x1.5): it used to be
+    # missed more often the larger the window, while its KS p-value fell to 1e-41.
+    rng = np.random.default_rng(32)
+    reference_values = rng.normal(size=10_000)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    rule = {"min_count": 100, "alpha": 0.01, "psi": 0.2}  # the monitor's defaults
+    wider = compare(reference, profile_column(rng.normal(0.0, variance**0.5, rows), edges), **rule)
+    assert wider.verdict == "drift" and wider.changes == ["distribution"]
+    assert wider.wasserstein > 0.8 * (variance**0.5 - 1.0) * 0.8  # W1 of normals: |sd1 - sd2| sqrt(2 / pi)
+    same = compare(reference, profile_column(rng.normal(size=rows), edges), **rule)
+    assert same.verdict == "ok" and same.wasserstein < 0.1
+
+
+def test_missing_values_do_not_dilute_a_shift_of_the_present_ones():
+    # 30% missing on both sides, present values moved 0.25 sd: PSI over a histogram with the
+    # missing bin included was diluted below the effect threshold.
+    rng = np.random.default_rng(33)
+
+    def draw(n: int, shift: float) -> np.ndarray:
+        values = rng.normal(shift, 1.0, n)
+        values[rng.random(n) < 0.3] = np.nan
+        return values
+
+    reference_values = draw(10_000, 0.0)
+    edges = fit_bin_edges(reference_values)
+    reference = profile_column(reference_values, edges)
+    window = profile_column(draw(10_000, 0.25), edges)
+    result = compare(reference, window, min_count=100, alpha=0.01, psi=0.2)
+    assert result.verdict == "drift" and result.changes == ["distribution"]
+    assert result.psi == psi(reference.value_counts, window.value_counts)  # present values only
+    assert result.missing_p_value > 0.01 and result.missing_psi < 0.01

@@ -57,7 +57,8 @@ def messy_column(rng: np.random.Generator, size: int) -> np.ndarray:
 def test_edges_are_reference_quantiles_from_min_to_max():
     values = np.random.default_rng(1).normal(size=10_000)
     edges = fit_bin_edges(np.append(values, [np.nan, np.inf]), bins=10)
-    assert len(edges) == 11
+    levels = [0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1]
+    assert edges == np.quantile(values, levels, method="lower").tolist()  # deciles, finer in the tails
     assert edges[0] == values.min() and edges[-1] == values.max()  # non-finite values ignored
     assert all(lower < upper for lower, upper in zip(edges, edges[1:]))
 
@@ -65,7 +66,7 @@ def test_edges_are_reference_quantiles_from_min_to_max():
 def test_edges_collapse_for_constant_discrete_and_empty_columns():
     assert fit_bin_edges(np.full(100, 7.5)) == [7.5]
     near_constant = np.r_[np.zeros(990), np.ones(10)]
-    assert fit_bin_edges(near_constant) == [0.0, 1.0]
+    assert fit_bin_edges(near_constant) == [0.0, 5e-324, 1.0]  # {0}, (0, 1) and {1}
     assert fit_bin_edges([np.nan, np.inf, -np.inf]) == []
     assert fit_bin_edges(np.empty(0)) == []
     with pytest.raises(ValueError):
@@ -88,8 +89,36 @@ def test_layout_underflow_bins_point_bin_at_max_overflow_missing():
 def test_reference_profiled_on_its_own_edges_is_all_in_range():
     values = np.random.default_rng(2).integers(0, 2, 1000).astype(float)  # a 0/1 feature
     profile = profile_column(values, fit_bin_edges(values))
-    assert profile.edges == [0.0, 1.0]
-    assert profile.counts == [0, int((values == 0).sum()), int((values == 1).sum()), 0, 0]
+    assert profile.edges == [0.0, np.nextafter(0.0, 1.0), 1.0]
+    assert profile.counts == [0, int((values == 0).sum()), 0, int((values == 1).sum()), 0, 0]
+
+
+def test_dominant_values_get_a_point_bin_so_moving_them_changes_counts():
+    rng = np.random.default_rng(40)
+    values = np.where(rng.random(10_000) < 0.95, 3.0, rng.normal(3.0, 1.0, 10_000))
+    edges = fit_bin_edges(values)
+    atom = edges.index(3.0)
+    assert edges[atom + 1] == np.nextafter(3.0, np.inf)  # the bin [3, nextafter(3)) is {3} alone
+    reference, moved = profile_column(values, edges), profile_column(values + 0.05, edges)
+    assert reference.counts[atom + 1] == int((values == 3.0).sum())
+    assert moved.counts[atom + 1] == 0  # before: 3 and 3.05 shared one quantile bin, no count changed
+    levels = rng.integers(0, 4, 10_000).astype(float)  # a discrete feature: every level is an atom
+    level_edges = fit_bin_edges(levels)
+    shifted = profile_column(levels + 0.5, level_edges)
+    assert profile_column(levels, level_edges).value_counts != shifted.value_counts
+    assert len(fit_bin_edges(np.arange(1_000) % 100)) <= 17 + 2 * 20  # atoms are capped (MAX_ATOMS)
+
+
+def test_huge_finite_values_are_out_of_range_values_and_only_infinity_is_non_finite():
+    edges = [0.0, 1.0, 2.0]
+    profile = profile_column([0.5, 1e150, -1e300, np.inf, -np.inf, 1.5], edges)
+    assert (profile.underflow, profile.overflow, profile.non_finite, profile.count) == (1, 1, 2, 4)
+    assert (profile.min, profile.max) == (-1e300, 1e150)
+    assert math.isfinite(profile.mean) and math.isfinite(profile.m2)  # moments of values clipped to 1e100
+    assert_json_safe(profile)
+    values = np.r_[np.random.default_rng(41).normal(size=1_000), [1e308, -1e308, 1e200]]
+    whole = profile_column(values, edges)
+    assert_same_profile(merge(profile_column(values[:500], edges), profile_column(values[500:], edges)), whole)
 
 
 def test_moments_match_numpy_and_variance_needs_two_values():
