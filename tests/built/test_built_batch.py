@@ -24,7 +24,8 @@ def test_the_built_batch_function_scores_the_example_job(inference_env, aws):
     writer = csv.writer(out)
     writer.writerow(["patient"] + [name.replace(" ", "_") for name in data.feature_names])
     writer.writerows([f"p{index}"] + row for index, row in enumerate(data.data[:40].tolist()))
-    create_model_bucket(BATCH_BUCKET) if BATCH_BUCKET not in [b["Name"] for b in client("s3").list_buckets()["Buckets"]] else None
+    if BATCH_BUCKET not in [bucket["Name"] for bucket in client("s3").list_buckets()["Buckets"]]:
+        create_model_bucket(BATCH_BUCKET)
     client("s3").put_object(Bucket=BATCH_BUCKET, Key="input/example.csv", Body=out.getvalue().encode() + b"p-bad,x\n")
     order = inference_path(inference_env["MODEL_RUNTIME"], function="BatchFunction")
     assert all(path.is_dir() for path in order), f"Build first (make built-smoke): {order}"

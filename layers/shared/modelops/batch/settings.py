@@ -1,8 +1,8 @@
 """The batch function's settings, read once from its environment (template.yaml sets them from the
 same parameters as the inference function: the model it serves is the default model of a job)."""
-import os
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field
+from modelops.serving.settings import DeployedModelSettings
 
 # 16 MiB of CSV is about 80,000 rows of 30 features: a few seconds of one worker, so a child's
 # start-up and S3 round trips are a small share, and a failed chunk costs little to redo.
@@ -12,14 +12,7 @@ DEFAULT_CAPTURE_SAMPLE_RATE = 0.1
 MAX_CHUNK_MIB = 256.0
 
 
-class BatchSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", protected_namespaces=())
-
-    model_bucket: str = Field("", alias="MODEL_BUCKET")
-    model_name: str = Field("", alias="MODEL_NAME")
-    model_version: str = Field("", alias="MODEL_VERSION")
-    model_sha256: str = Field("", alias="MODEL_SHA256")
-    runtime: str = Field("sklearn", alias="MODEL_RUNTIME")
+class BatchSettings(DeployedModelSettings):
     monitoring_bucket: str = Field("", alias="MONITORING_BUCKET")  # empty: batch predictions are not captured
     # A share of a batch job's rows, not all: a million-row job would otherwise be a million capture
     # records for every monitor run to read, where a sample describes the distribution as well.
@@ -39,8 +32,3 @@ class BatchSettings(BaseModel):
     @property
     def chunk_bytes(self) -> int:
         return max(1, int(self.chunk_mib * 1024 * 1024))
-
-    @classmethod
-    def from_environment(cls) -> "BatchSettings":
-        settings = cls.model_validate(os.environ)
-        return settings.model_copy(update={"model_sha256": settings.model_sha256.lower()})

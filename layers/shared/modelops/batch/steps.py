@@ -19,7 +19,7 @@ def plan(request: dict[str, Any], job_id: str, started_at: str, settings: BatchS
     """Refuse a job that cannot run (BatchJobRefused), else write its chunks to <output>/plan.json
     (what the Distributed Map's ItemReader reads) and return the job and that file's location."""
     job_request = JobRequest.parse(request)
-    pin, manifest = model_pin.resolve(job_request.model_version, settings, ModelStore(s3, settings.model_bucket))
+    pin, manifest = model_pin.resolve(job_request.model_version, settings, ModelStore(s3, settings.bucket))
     planned = plan_job(job_request, job_id, started_at, pin, manifest, s3, settings.chunk_bytes)
     output = S3Location.parse(planned.job.output, "output")
     key = output_prefix(output) + PLAN_FILE
@@ -33,7 +33,7 @@ def plan(request: dict[str, Any], job_id: str, started_at: str, settings: BatchS
 def score(job: dict[str, Any], items: list[dict[str, Any]], settings: BatchSettings, s3: Any) -> dict[str, Any]:
     """One Map child: its batch of chunks, scored one after the other with the job's pinned model."""
     resolved = Job.model_validate(job)
-    model = model_pin.load(resolved.model, ModelStore(s3, settings.model_bucket))
+    model = model_pin.load(resolved.model, ModelStore(s3, settings.bucket))
     reports = [score_chunk(resolved, Chunk.model_validate(item), model, s3, settings.monitoring_bucket or None,
                            settings.capture_sample_rate) for item in items]
     return {"chunks": len(reports), "rows_scored": sum(r.rows_scored for r in reports),
