@@ -11,6 +11,7 @@ DEPLOYMENTS = {
     **{f"InferenceFunction (ModelRuntime={runtime})": ("InferenceFunction", [layer, "SharedLayer"])
        for runtime, layer in RUNTIME_LAYER.items()},
     "MonitorFunction": ("MonitorFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
+    "MonitorBackfillFunction": ("MonitorBackfillFunction", ["OnnxRuntimeLayer", "SharedLayer"]),
     **{f"BatchFunction (ModelRuntime={runtime})": ("BatchFunction", [layer, "SharedLayer"])
        for runtime, layer in RUNTIME_LAYER.items()},
 }

@@ -14,6 +14,7 @@ TARGETS = {
     "InferenceFunction (ModelRuntime=onnx)": {"x86_64": 130e6, "arm64": 130e6},
     "InferenceFunction (ModelRuntime=sklearn)": {"x86_64": 160e6, "arm64": 185e6},
     "MonitorFunction": {"x86_64": 130e6, "arm64": 130e6},
+    "MonitorBackfillFunction": {"x86_64": 130e6, "arm64": 130e6},  # the monitor's code and layers
     # The inference function's layers and a few KB of code: the same targets.
     "BatchFunction (ModelRuntime=onnx)": {"x86_64": 130e6, "arm64": 130e6},
     "BatchFunction (ModelRuntime=sklearn)": {"x86_64": 160e6, "arm64": 185e6},

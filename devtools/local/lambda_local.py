@@ -28,14 +28,14 @@ def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
-def cold_start(function: str, env: dict[str, str]) -> ModuleType:
-    """Import functions/<function>/app.py afresh with `env` set: a new execution environment."""
+def cold_start(function: str, env: dict[str, str], handler_file: str = "app.py") -> ModuleType:
+    """Import functions/<function>/<handler_file> afresh with `env` set: a new execution environment."""
     from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
 
     os.environ.update(env)
     reset_cold_start_flag()  # Powertools keeps one flag per process; this is a new environment
-    path = ROOT / "functions" / function / "app.py"
-    spec = importlib.util.spec_from_file_location(f"{function}_app_{len(sys.modules)}", path)
+    path = ROOT / "functions" / function / handler_file
+    spec = importlib.util.spec_from_file_location(f"{function}_{path.stem}_{len(sys.modules)}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -63,6 +63,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         client("sns").publish(TopicArn=settings.alert_topic_arn, Subject=alert_subject(report),
                               Message=alert_message(report, settings.monitoring_bucket, run.keys))
         notified = True
-    return {"status": report.status, "violations": len(report.violations), "notified": notified,
-            "window_start": report.window_start.isoformat(), "window_end": report.window_end.isoformat(),
-            "report": run.keys[1], "summary": run.keys[2]}
+    return {**run.outcome(), "notified": notified}

@@ -57,8 +57,8 @@ def test_the_monitor_window_holds_the_requests_just_made(delay, window):
     now = datetime(2026, 12, 4, 16, 15, 17, 500000, tzinfo=timezone.utc)
     event = e2e.monitor_event(now, delay)
     scheduled = datetime.fromisoformat(event["scheduled_time"].replace("Z", "+00:00"))
-    start, end = window_for(scheduled, SimpleNamespace(label_delay_minutes=delay, window_minutes=window))
-    assert start <= now.replace(second=0) and now < end  # the last minute's requests are inside
+    monitored = window_for(scheduled, SimpleNamespace(label_delay_minutes=delay, window_minutes=window))
+    assert monitored.start <= now.replace(second=0) and now < monitored.end  # the last minute's requests are inside
 
 
 def test_bad_options_are_one_usage_error(capsys):

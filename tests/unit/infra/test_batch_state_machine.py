@@ -5,8 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cfnlint.api import ManualArgs, lint
-
+from tests.support import asl as asl_support
 from tests.support.sam_translator import source_template
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,11 +20,7 @@ def definition() -> dict:
 
 
 def lint_definition(asl: dict) -> list[str]:
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"BatchScoring": {
-        "Type": "AWS::StepFunctions::StateMachine",
-        "Properties": {"Definition": asl, "RoleArn": "arn:aws:iam::123456789012:role/batch",
-                       "DefinitionSubstitutions": {"BatchFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:b"}}}}}
-    return [str(match) for match in lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))]
+    return asl_support.lint_definition(asl, {"BatchFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:b"})
 
 
 def test_cfn_lint_validates_the_definition():
@@ -54,17 +49,9 @@ def test_plan_then_a_distributed_map_of_express_children_then_summarise():
 
 
 def test_every_task_invokes_the_batch_function_and_retries_lambda_faults():
-    tasks = []
-
-    def walk(states: dict) -> None:
-        for state in states.values():
-            if state["Type"] == "Task":
-                tasks.append(state)
-            if "ItemProcessor" in state:
-                walk(state["ItemProcessor"]["States"])
-    walk(definition()["States"])
-    assert len(tasks) == 3
-    for task in tasks:
+    found = asl_support.tasks(definition()["States"])
+    assert len(found) == 3
+    for task in found:
         assert task["Resource"] == "arn:aws:states:::lambda:invoke"
         assert task["Parameters"]["FunctionName"] == "${BatchFunctionArn}"
         assert "Lambda.TooManyRequestsException" in task["Retry"][0]["ErrorEquals"]

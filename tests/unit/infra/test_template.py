@@ -87,9 +87,11 @@ def test_schedule_retries_and_dead_letters_into_the_templates_own_queue(template
     assert template["Resources"][queue[0]]["Type"] == "AWS::SQS::Queue"
 
 
-def test_monitor_environment_sets_exactly_what_the_monitor_reads(template):
-    variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
-    assert variables.get("POWERTOOLS_SERVICE_NAME") == "monitor"
+@pytest.mark.parametrize("function, service", [("MonitorFunction", "monitor"),
+                                               ("MonitorBackfillFunction", "monitor-backfill")])
+def test_monitor_environment_sets_exactly_what_the_monitor_reads(template, function, service):
+    variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+    assert variables.get("POWERTOOLS_SERVICE_NAME") == service
     assert set(variables) - {"POWERTOOLS_SERVICE_NAME"} == set(ENVIRONMENT_VARIABLES)
 
 
@@ -127,7 +129,7 @@ def test_alarms_and_dashboard_use_only_published_metric_names(template):
 def test_only_the_failure_alarms_notify_and_the_topic_key_lets_cloudwatch_publish(template):
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     notifying = {name for name, alarm in alarms.items() if alarm["Properties"].get("AlarmActions")}
-    assert notifying == {"MonitorFailingAlarm", "MonitorDeadLettersAlarm", "BatchJobsFailingAlarm"}
+    assert notifying == {"MonitorFailingAlarm", "MonitorDeadLettersAlarm", "BatchJobsFailingAlarm", "MonitorBackfillFailingAlarm"}
     for name in notifying:
         assert alarms[name]["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]
     # alias/aws/sns would silently drop every alarm notification (its key policy cannot grant CloudWatch).

@@ -33,6 +33,13 @@ WILDCARD_ALLOWED = {
     ("BatchStateMachineRole", "DeliverExecutionLogs"):
         "CloudWatch Logs' vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, ...) have no "
         "resource-level permissions: AWS requires '*' for a state machine's logging",
+    ("MonitorBackfillFunctionRole", "WriteTraces"):
+        "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: AWS requires '*'",
+    ("MonitorBackfillStateMachineRole", "WriteTraces"):
+        "X-Ray's trace and sampling actions have no resource-level permissions: AWS requires '*'",
+    ("MonitorBackfillStateMachineRole", "DeliverExecutionLogs"):
+        "CloudWatch Logs' vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, ...) have no "
+        "resource-level permissions: AWS requires '*' for a state machine's logging",
     (KEY, "AccountAdministersTheKey"):
         "AWS's default key-policy statement: kms:* for the account root lets IAM policies grant use of the key "
         "(without it the key becomes unmanageable); Resource '*' in a key policy is the key itself",
@@ -56,6 +63,7 @@ KEY_USE = {
                             ("kms:GenerateDataKey", "sns"), ("kms:Decrypt", "sqs"), ("kms:GenerateDataKey", "sqs")},
     "MonitorScheduleRole": {("kms:Decrypt", "sqs"), ("kms:GenerateDataKey", "sqs")},
     "BatchFunctionRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
+    "MonitorBackfillFunctionRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
     "BatchStateMachineRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
     "CaptureDeliveryRole": {("kms:Decrypt", "s3"), ("kms:GenerateDataKey", "s3")},
 }

@@ -66,9 +66,11 @@ class CaptureReader:
         self.prefix = prefix
         self.stats = ReadStats()
 
-    def keys(self, start: datetime, end: datetime) -> Iterator[str]:
+    def keys(self, start: datetime, end: datetime, prefixes: list[str] | None = None) -> Iterator[str]:
+        """Keys under the window's hour prefixes, or only under `prefixes` (a share of them: the
+        monitor's backfill reads each hour in a child of its own, monitoring/backfill)."""
         paginator = self.s3.get_paginator("list_objects_v2")
-        for hour in hour_prefixes(start, end, self.prefix):
+        for hour in hour_prefixes(start, end, self.prefix) if prefixes is None else prefixes:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=hour):
                 for item in page.get("Contents", []):
                     yield item["Key"]
@@ -79,10 +81,12 @@ class CaptureReader:
         stream = _Prefixed(head, body)
         return iter(gzip.GzipFile(fileobj=stream) if head == b"\x1f\x8b" else stream.lines())
 
-    def records(self, start: datetime, end: datetime, contains: bytes = b"") -> Iterator[dict[str, Any]]:
-        """Records with start <= time < end. `contains` skips lines without it before parsing
-        (cheap pre-filter: a pass that only needs feedback need not parse every prediction)."""
-        for key in self.keys(start, end):
+    def records(self, start: datetime, end: datetime, contains: bytes = b"",
+                prefixes: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Records with start <= time < end (under `prefixes` only, if given: see `keys`).
+        `contains` skips lines without it before parsing (cheap pre-filter: a pass that only
+        needs feedback need not parse every prediction)."""
+        for key in self.keys(start, end, prefixes):
             self.stats.objects += 1
             try:
                 for line in self._lines(key):

@@ -4,6 +4,10 @@ The run reads labels first (from the window's start to now: labels arrive after 
 prediction), then streams the window's predictions, keeping only those that have a label. Memory
 grows with the number of labels, never with the number of predictions. The ledger says what
 matched and what did not, so "no model-quality figures" always comes with a reason.
+
+Both passes are mergeable, for the backfill that runs them per hour partition in parallel
+(monitoring/backfill): `CollectedLabels` merge in stream order to what one feedback pass collects,
+and `JoinedPredictions` added in stream order (`add_matches`) give what one prediction pass joins.
 """
 from datetime import datetime
 from typing import Any, Literal
@@ -47,6 +51,37 @@ class ModelQuality(BaseModel):
     training_metrics: dict[str, Any]  # the same report on training's held-out rows
 
 
+class CollectedLabels(BaseModel):
+    """What the feedback pass keeps: the latest label per prediction id, and what it set aside."""
+
+    labels: dict[str, tuple[int, datetime]] = {}  # prediction id -> (class index, label time)
+    other_windows: int = 0
+    duplicates: int = 0
+    unknown_class: int = 0
+
+    def merge(self, later: "CollectedLabels") -> "CollectedLabels":
+        """Both passes as one, `later` read after `self`: the label with the latest time wins and,
+        on a tie, the one read last (as in `LabelJoin.add_feedback`); an id labelled in both is
+        one more duplicate."""
+        labels = dict(self.labels)
+        for identifier, label in later.labels.items():
+            if identifier not in labels or label[1] >= labels[identifier][1]:
+                labels[identifier] = label
+        return CollectedLabels(labels=labels, other_windows=self.other_windows + later.other_windows,
+                               duplicates=self.duplicates + later.duplicates + len(self.labels.keys() & later.labels),
+                               unknown_class=self.unknown_class + later.unknown_class)
+
+
+class JoinedPredictions(BaseModel):
+    """The labelled predictions one prediction pass matched, in the order it read them."""
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    ids: list[str] = []
+    truth: list[int] = []  # class indexes
+    probabilities: list[list[float]] = []
+    delays: list[float] = []  # label time minus prediction time, seconds
+
+
 class LabelJoin:
     def __init__(self, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime):
         self.classes = classes
@@ -60,6 +95,36 @@ class LabelJoin:
         self._truth: list[int] = []
         self._probabilities: list[list[float]] = []
         self._delays: list[float] = []
+        self._matched_ids: list[str] = []
+
+    @classmethod
+    def with_labels(cls, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime,
+                    collected: CollectedLabels) -> "LabelJoin":
+        """A join whose feedback pass was run elsewhere (a backfill's merged partitions)."""
+        join = cls(classes, model_name, model_version, start, end)
+        join._labels = dict(collected.labels)
+        join._other_windows, join._duplicates = collected.other_windows, collected.duplicates
+        join._unknown_class = collected.unknown_class
+        return join
+
+    def collected(self) -> CollectedLabels:
+        return CollectedLabels(labels=self._labels, other_windows=self._other_windows, duplicates=self._duplicates,
+                               unknown_class=self._unknown_class)
+
+    def matches(self) -> JoinedPredictions:
+        return JoinedPredictions(ids=self._matched_ids, truth=self._truth, probabilities=self._probabilities,
+                                 delays=self._delays)
+
+    def add_matches(self, joined: JoinedPredictions) -> None:
+        """Another pass's matches, read after everything this join has seen: an id matches once,
+        so a prediction captured twice (in two partitions) is not a second label."""
+        for identifier, truth, probabilities, delay in zip(joined.ids, joined.truth, joined.probabilities,
+                                                           joined.delays):
+            if self._labels.pop(identifier, None) is not None:
+                self._matched_ids.append(identifier)
+                self._truth.append(truth)
+                self._probabilities.append(probabilities)
+                self._delays.append(delay)
 
     def add_feedback(self, record: dict[str, Any]) -> None:
         if record.get("record_type") != FEEDBACK or (record.get("model_name"), record.get("model_version")) != self.model:
@@ -96,6 +161,7 @@ class LabelJoin:
         if predicted_at is None or not all(0 <= p <= 1 for p in probabilities):  # also refuses NaN
             return
         del self._labels[record["prediction_id"]]  # matched once; a duplicate prediction line is not a second label
+        self._matched_ids.append(identifier)
         self._truth.append(label[0])
         self._probabilities.append(probabilities)
         self._delays.append(max(0.0, (label[1] - predicted_at).total_seconds()))

@@ -4,17 +4,19 @@ that arrived for it, then report, summary and window profile written to the moni
 Window: [T - delay - length, T - delay) for a run scheduled at T, so labels get `delay` to arrive
 (LABEL_DELAY_MINUTES); labels are read up to T. Two streaming passes over S3: the first keeps only
 labels (lines without "feedback" are skipped unparsed), the second profiles every prediction and
-joins the labelled ones.
+joins the labelled ones. A window too big for one run runs the same passes per hour prefix on
+Step Functions and merges them (monitoring/backfill).
 """
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from modelops.artifacts.baseline import Baseline
 from modelops.capture.reader import CaptureReader
-from modelops.monitoring.labels import LabelJoin
+from modelops.monitoring.labels import CollectedLabels, LabelJoin
 from modelops.artifacts.manifest import Manifest
 from modelops.artifacts.store import MISSING_OBJECT_CODES, ModelStore
 from modelops.monitoring.settings import MonitorSettings
@@ -22,7 +24,7 @@ from modelops.monitoring.report import Report, build_report
 from modelops.monitoring.store import MonitoringStore
 from modelops.platform.errors import ReasonedError
 from modelops.monitoring.summary import summary_markdown
-from modelops.monitoring.window import WindowAccumulator
+from modelops.monitoring.window import WindowAccumulator, WindowProfile
 
 FEEDBACK_MARKER = b'"record_type":"feedback"'  # capture.CaptureWriter writes compact JSON
 
@@ -35,19 +37,35 @@ class MonitorUnavailable(ReasonedError):
 class MonitorRun:
     report: Report
     summary: str
-    keys: list[str]
+    keys: list[str]  # profile, report JSON, summary, then the latest copies (MonitoringStore)
+
+    def outcome(self) -> dict[str, Any]:
+        """What the run returns to whoever invoked it (the schedule, a state machine, a person)."""
+        return {"status": self.report.status, "violations": len(self.report.violations),
+                "window_start": self.report.window_start.isoformat(), "window_end": self.report.window_end.isoformat(),
+                "report": self.keys[1], "summary": self.keys[2]}
 
 
-def window_for(scheduled: datetime, settings: MonitorSettings) -> tuple[datetime, datetime]:
+@dataclass(frozen=True)
+class MonitorWindow:
+    start: datetime  # predictions made in [start, end) are profiled
+    end: datetime
+    labels_until: datetime  # labels are read from start up to here: they arrive after their prediction
+
+
+def window_for(scheduled: datetime, settings: MonitorSettings) -> MonitorWindow:
     end = scheduled.astimezone(timezone.utc) - timedelta(minutes=settings.label_delay_minutes)
-    return end - timedelta(minutes=settings.window_minutes), end
+    return MonitorWindow(end - timedelta(minutes=settings.window_minutes), end, scheduled)
 
 
-def deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Manifest, Baseline]:
-    name, version = settings.model_name, settings.model_version
-    if not (settings.model_bucket and settings.monitoring_bucket and name and version):
+def require_configured(settings: MonitorSettings) -> None:
+    if not (settings.model_bucket and settings.monitoring_bucket and settings.model_name and settings.model_version):
         raise MonitorUnavailable("not_configured", "MODEL_BUCKET, MONITORING_BUCKET, MODEL_NAME and MODEL_VERSION "
                                                    "must be set (deploy a model version first).")
+
+
+def pinned_baseline(store: ModelStore, name: str, version: str) -> tuple[Manifest, Baseline]:
+    """A published version's manifest and its hash-pinned baseline."""
     try:
         manifest = store.read_manifest(name, version)
     except ClientError as error:
@@ -63,24 +81,61 @@ def deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Man
         raise MonitorUnavailable("baseline_invalid", str(error)) from error
 
 
-def run_monitor(settings: MonitorSettings, s3: Any, scheduled: datetime, now: datetime | None = None) -> MonitorRun:
+def deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Manifest, Baseline]:
+    require_configured(settings)
+    return pinned_baseline(store, settings.model_name, settings.model_version)
+
+
+def label_join(manifest: Manifest, baseline: Baseline, window: MonitorWindow,
+               collected: CollectedLabels | None = None) -> LabelJoin:
+    """An empty join, or one whose feedback pass ran elsewhere (`collected`: a backfill's labels)."""
+    if collected is None:
+        return LabelJoin(baseline.classes, manifest.name, manifest.version, window.start, window.end)
+    return LabelJoin.with_labels(baseline.classes, manifest.name, manifest.version, window.start, window.end, collected)
+
+
+def read_labels(join: LabelJoin, reader: CaptureReader, window: MonitorWindow,
+                prefixes: list[str] | None = None) -> None:
+    """The first pass: labels only (lines without the feedback marker are skipped unparsed)."""
+    for record in reader.records(window.start, window.labels_until, contains=FEEDBACK_MARKER, prefixes=prefixes):
+        join.add_feedback(record)
+
+
+def profile_predictions(baseline: Baseline, manifest: Manifest, window: MonitorWindow, join: LabelJoin,
+                        reader: CaptureReader, prefixes: list[str] | None = None) -> WindowProfile:
+    """The second pass: every prediction profiled, the labelled ones joined."""
+    accumulator = WindowAccumulator(baseline, manifest.name, manifest.version, window.start, window.end)
+    for record in reader.records(window.start, window.end, prefixes=prefixes):
+        accumulator.add(record)
+        join.add_prediction(record)
+    return accumulator.finish(reader.stats.malformed_lines, reader.stats.unreadable_objects)
+
+
+def publish_report(settings: MonitorSettings, s3: Any, manifest: Manifest, baseline: Baseline,
+                   profile: WindowProfile, join: LabelJoin, now: datetime | None = None) -> MonitorRun:
+    """Report, summary and window profile of a profiled window, written to the monitoring bucket."""
+    quality = join.finish(profile.volume.predictions, settings.thresholds.min_labels, manifest.metrics["model"])
+    report = build_report(profile, baseline, quality, settings.thresholds, now or datetime.now(timezone.utc))
+    summary = summary_markdown(report)
+    store = MonitoringStore(s3, settings.monitoring_bucket)
+    return MonitorRun(report, summary, [store.save_profile(profile)] + store.save_report(report, summary))
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """S3 failing mid-run is one stable reason, retried by whoever runs the monitor."""
     try:
-        manifest, baseline = deployed_baseline(ModelStore(s3, settings.model_bucket), settings)
-        start, end = window_for(scheduled, settings)
-        name, version = manifest.name, manifest.version
-        join = LabelJoin(baseline.classes, name, version, start, end)
-        for record in CaptureReader(s3, settings.monitoring_bucket).records(start, scheduled, contains=FEEDBACK_MARKER):
-            join.add_feedback(record)
-        reader = CaptureReader(s3, settings.monitoring_bucket)
-        window = WindowAccumulator(baseline, name, version, start, end)
-        for record in reader.records(start, end):
-            window.add(record)
-            join.add_prediction(record)
-        profile = window.finish(reader.stats.malformed_lines, reader.stats.unreadable_objects)
-        quality = join.finish(profile.volume.predictions, settings.thresholds.min_labels, manifest.metrics["model"])
-        report = build_report(profile, baseline, quality, settings.thresholds, now or datetime.now(timezone.utc))
-        summary = summary_markdown(report)
-        store = MonitoringStore(s3, settings.monitoring_bucket)
-        return MonitorRun(report, summary, [store.save_profile(profile)] + store.save_report(report, summary))
+        yield
     except (ClientError, BotoCoreError) as error:
         raise MonitorUnavailable("storage_error", f"S3 failed during the run (it is retried): {error}") from error
+
+
+def run_monitor(settings: MonitorSettings, s3: Any, scheduled: datetime, now: datetime | None = None) -> MonitorRun:
+    """The scheduled run: the window `scheduled` is due for, in one process."""
+    with storage_errors():
+        manifest, baseline = deployed_baseline(ModelStore(s3, settings.model_bucket), settings)
+        window = window_for(scheduled, settings)
+        join = label_join(manifest, baseline, window)
+        read_labels(join, CaptureReader(s3, settings.monitoring_bucket), window)
+        profile = profile_predictions(baseline, manifest, window, join, CaptureReader(s3, settings.monitoring_bucket))
+        return publish_report(settings, s3, manifest, baseline, profile, join, now)

@@ -16,7 +16,7 @@ from modelops.monitoring.window import WindowProfile
 STAMP = "%Y%m%dT%H%M%SZ"
 
 
-def _window_path(root: str, name: str, version: str, start: datetime, end: datetime) -> str:
+def window_path(root: str, name: str, version: str, start: datetime, end: datetime) -> str:
     start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
     return f"{root}/{name}/{version}/{start:%Y/%m/%d}/{start:{STAMP}}_{end:{STAMP}}"
 
@@ -31,11 +31,11 @@ class MonitoringStore:
         return key
 
     def save_profile(self, profile: WindowProfile) -> str:
-        key = _window_path("profiles", profile.model_name, profile.model_version, profile.start, profile.end) + ".json"
+        key = window_path("profiles", profile.model_name, profile.model_version, profile.start, profile.end) + ".json"
         return self._put(key, profile.model_dump_json().encode(), "application/json")
 
     def save_report(self, report: Report, summary: str) -> list[str]:
-        path = _window_path("reports", report.model_name, report.model_version, report.window_start, report.window_end)
+        path = window_path("reports", report.model_name, report.model_version, report.window_start, report.window_end)
         body = report.model_dump_json(indent=1).encode()
         latest = f"reports/{report.model_name}/latest"
         return [self._put(path + ".json", body, "application/json"),

@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from modelops.statistics.classification import classification_report
-from modelops.monitoring.labels import LabelJoin
+from modelops.monitoring.labels import CollectedLabels, LabelJoin
 from modelops.platform.ids import new_prediction_id
 from tests.unit.modelops.conftest import MODEL, WINDOW_END, WINDOW_START
 
@@ -73,3 +74,37 @@ def test_no_predictions_and_no_labels_is_a_ledger_of_zeros():
     quality = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(0, 30, {})
     assert quality.ledger.labelled_fraction is None and quality.ledger.label_delay is None
     assert quality.status == "insufficient_labels"
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_passes_split_anywhere_and_merged_in_order_equal_one_pass(synthetic, data):
+    """The backfill's merge (monitoring/backfill): feedback and predictions cut into consecutive
+    pieces, each piece joined on its own, merged in order, give one pass's ledger and matches:
+    repeated labels (ties on time included), repeated predictions, unknown classes."""
+    records = synthetic.records(synthetic.fresh[:12], spacing_ms=1000)
+    ids = [record["prediction_id"] for record in records]
+    pick = st.sampled_from(ids[:8] + ["not-an-id"])
+    labels = data.draw(st.lists(st.builds(feedback, pick, st.sampled_from([0, 1, "maybe"]),
+                                          st.sampled_from([30.0, 31.0, 45.0])), max_size=30))
+    predictions = data.draw(st.lists(st.sampled_from(records), max_size=20))
+    label_cuts = sorted(data.draw(st.lists(st.integers(0, len(labels)), max_size=3)))
+    prediction_cuts = sorted(data.draw(st.lists(st.integers(0, len(predictions)), max_size=3)))
+
+    def pieces(items, cuts):
+        bounds = [0, *cuts, len(items)]
+        return [items[a:b] for a, b in zip(bounds, bounds[1:])]
+
+    one = join_with(predictions, labels)
+    collected = CollectedLabels()
+    for piece in pieces(labels, label_cuts):
+        collected = collected.merge(join_with([], piece).collected())
+    assert collected == join_with([], labels).collected()
+    merged = LabelJoin.with_labels([0, 1], *MODEL, WINDOW_START, WINDOW_END, collected)
+    for piece in pieces(predictions, prediction_cuts):
+        part = LabelJoin.with_labels([0, 1], *MODEL, WINDOW_START, WINDOW_END, collected)
+        for record in piece:
+            part.add_prediction(record)
+        merged.add_matches(part.matches())
+    assert merged.matches() == one.matches()
+    assert merged.finish(len(predictions), 1, {}) == one.finish(len(predictions), 1, {})
