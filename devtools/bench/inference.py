@@ -3,6 +3,7 @@ floors, warm handler latency beside a bare handler written the way the `sam init
 template writes it, batch throughput, and deployment sizes against Lambda's limit."""
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,8 +38,24 @@ def _fresh_process_seconds(code: str, path: list[str], env: dict[str, str]) -> f
     return statistics.median(runs)
 
 
-def _median_cold_ms(kind: str, runtime: str, event_file: Path, env: dict[str, str], model_file: Path | None = None) -> float:
-    return statistics.median(_warm_process(kind, runtime, event_file, 0, env, model_file)["ms"] for _ in range(COLD_RUNS))
+def _median_cold_ms(kind: str, runtime: str, event_file: Path, env: dict[str, str], model_file: Path | None = None,
+                    function_dir: Path | None = None) -> float:
+    return statistics.median(_warm_process(kind, runtime, event_file, 0, env, model_file, function_dir)["ms"]
+                             for _ in range(COLD_RUNS))
+
+
+def _bundled_function(scratch: str, runtime: str, env: dict[str, str]) -> Path:
+    """A copy of the built function with the model packaged the way `make deploy` packages it."""
+    import boto3
+
+    from devtools.deploy.command import bundle_model
+
+    function_dir = Path(scratch) / f"InferenceFunction-{runtime}"
+    shutil.copytree(BUILD / "InferenceFunction", function_dir)
+    bundle_model(function_dir, boto3.client("s3"), env["MODEL_BUCKET"],
+                 {"ModelName": env["MODEL_NAME"], "ModelVersion": env["MODEL_VERSION"], "ModelRuntime": runtime,
+                  "ModelSha256": env["MODEL_SHA256"]})
+    return function_dir
 
 
 def cold_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
@@ -61,20 +78,28 @@ def cold_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features:
                 ("floor: import sklearn.linear_model", f"{floor('import sklearn.linear_model', 'sklearn', {}):.0f} ms"),
                 # What any ONNX-serving function that fetches its model from S3 pays before its own code runs.
                 ("floor: import botocore, numpy, onnxruntime; create an S3 client",
-                 f"{floor(ONNX_FLOOR, 'onnx', env_for('onnx')):.0f} ms")]
+                 f"{floor(ONNX_FLOOR, 'onnx', env_for('onnx')):.0f} ms"),
+                # ... and what one with its model in the package pays.
+                ("floor: import numpy, onnxruntime", f"{floor('import numpy, onnxruntime', 'onnx', {}):.0f} ms")]
         for runtime in ("onnx", "sklearn"):
             ours = _median_cold_ms("cold-ours", runtime, event_file, env_for(runtime))
-            rows.append((f"built function, {runtime}: import, fetch, verify, load, first prediction",
+            rows.append((f"built function, {runtime}: import, fetch from S3, verify, load, first prediction",
                          f"{ours:.0f} ms ({ours / bare:.2f}x the bare handler)"))
+            packaged = _median_cold_ms("cold-ours", runtime, event_file, env_for(runtime),
+                                       function_dir=_bundled_function(scratch, runtime, env_for(runtime)))
+            rows.append((f"built function, {runtime}, model in the package (make deploy): import, verify, load, "
+                         "first prediction", f"{packaged:.0f} ms ({packaged / bare:.2f}x the bare handler)"))
     return rows
 
 
 def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: dict[str, str],
-                  model_file: Path | None = None) -> dict[str, float]:
-    """What warm_latency.py measures for one handler, in a fresh process on the built function."""
+                  model_file: Path | None = None, function_dir: Path | None = None) -> dict[str, float]:
+    """What warm_latency.py measures for one handler, in a fresh process on the built function
+    (or on `function_dir`, a copy of it)."""
     command = [sys.executable, "-S", "-B", "-P", str(ROOT / "devtools" / "bench" / "warm_latency.py"), kind, str(event_file), str(calls)]
+    path = _layer_path(runtime) if function_dir is None else [str(function_dir), *_layer_path(runtime)[1:]]
     result = subprocess.run([*command, *([str(model_file)] if model_file else [])], capture_output=True, text=True,
-                            cwd=BUILD, env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(_layer_path(runtime)), **env})
+                            cwd=BUILD, env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(path), **env})
     if result.returncode:
         raise RuntimeError(f"{kind} on {runtime} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -13,7 +13,9 @@ What it does, in order, each step for a reason `sam deploy` alone gets wrong:
    read and checked now, so a typo or a missing file fails here rather than as 503s after deploy.
 3. Checks CloudFormation cannot make: provisioned concurrency within the reservation; the API
    Gateway logging role set by this stack only when the region has none (never overwritten).
-4. `make build ARCH=<Architecture>`: the build always matches the stack's architecture.
+4. `make build ARCH=<Architecture>`: the build always matches the stack's architecture; then the
+   pinned model is packaged into the built inference function (up to 50 MiB), so its cold start
+   reads no S3 (modelops/artifacts/bundle.py).
 5. `sam package`, then DeployFingerprint over the packaged code, layers and parameter values
    (devtools/deploy/fingerprint.py), then `sam deploy` of exactly that package: a new version
    behind `live` exactly when one of them changed, through CodeDeploy's DeploymentPreference.
@@ -22,6 +24,7 @@ Confirms the change set when run at a terminal; with no terminal (CI, scripts) i
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -31,9 +34,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
+from modelops.artifacts.bundle import BUNDLE_DIR, MAX_BUNDLED_BYTES, BundlePin, write_bundle
 from modelops.artifacts.integrity import sha256_hex
 from modelops.artifacts.manifest import Manifest
-from modelops.artifacts.store import ModelStore
+from modelops.artifacts.store import MANIFEST_FILE, ModelStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
@@ -116,6 +120,31 @@ def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None
         raise DeployRefused(f"s3://{bucket}/{store.key(name, version, record.file)} does not match the SHA-256 "
                             "its manifest pins: the object was changed after publishing")
     return {"ModelName": name, "ModelVersion": version, "ModelRuntime": runtime, "ModelSha256": record.sha256}
+
+
+def bundle_model(function_dir: Path, s3: Any, bucket: str | None, parameters: dict[str, str]) -> str:
+    """Put the pinned model into the built function (modelops/artifacts/bundle.py), so its cold
+    start reads no S3; or say why it stays in S3. Checked against the pin once more: what is
+    packaged is exactly what the loader will verify."""
+    directory = function_dir / BUNDLE_DIR
+    shutil.rmtree(directory, ignore_errors=True)  # an earlier deploy's bundle: never serve a stale one
+    name, version, sha256 = parameters["ModelName"], parameters["ModelVersion"], parameters["ModelSha256"]
+    if not (version and sha256 and bucket):
+        return "model bundle: no model pinned, nothing bundled"
+    store = ModelStore(s3, bucket)
+    manifest_bytes = store.read(name, version, MANIFEST_FILE)
+    _, record = Manifest.from_json(manifest_bytes).serving_file(parameters["ModelRuntime"])
+    if record.sha256 != sha256:
+        raise DeployRefused(f"the manifest of {name}/{version} pins {record.file} to {record.sha256}, "
+                            f"not ModelSha256={sha256}")
+    if record.size_bytes > MAX_BUNDLED_BYTES:
+        return (f"model bundle: {record.file} is {record.size_bytes / 2**20:.0f} MiB, over "
+                f"{MAX_BUNDLED_BYTES / 2**20:.0f} MiB: the function reads it from S3 at init")
+    data = store.read(name, version, record.file)
+    if sha256_hex(data) != sha256:
+        raise DeployRefused(f"s3://{bucket}/{store.key(name, version, record.file)} does not match ModelSha256")
+    write_bundle(directory, BundlePin(name=name, version=version, sha256=sha256), manifest_bytes, record.file, data)
+    return f"model bundle: {name}/{version} {record.file} ({len(data) / 1e6:.1f} MB) packaged with the function"
 
 
 def check_concurrency(parameters: dict[str, str]) -> None:
@@ -205,6 +234,8 @@ def deploy(args: argparse.Namespace) -> int:
         run(["make", "--no-print-directory", "build", f"ARCH={arch}"])
     if not (build / "template.yaml").exists():
         raise DeployRefused(f"no {arch} build: run make build ARCH={arch}")
+    print(bundle_model(build / VERSIONED_FUNCTION, client("s3"), (stack or {}).get("outputs", {}).get("ModelBucketName"),
+                       parameters))
     packaged = ROOT / ".aws-sam" / arch / "packaged.yaml"
     bucket_flags = ["--s3-bucket", config["s3_bucket"]] if config.get("s3_bucket") else ["--resolve-s3"]
     run([str(SAM), "package", "--template-file", str(build / "template.yaml"), "--output-template-file",

@@ -15,6 +15,8 @@ Steps (each printed with its time and the time since the start):
    200 from that version, through the `live` alias; POST /feedback of its prediction_id 202.
 4. The monitor invoked (as `aws lambda invoke` would) on a window that holds those requests: its
    report is in the monitoring bucket, for that version, and counts the requests that reached it.
+   Then the MonitorBackfillStateMachine over the same requests (`aws stepfunctions
+   start-execution`): its Distributed Maps run on LocalStack and the report counts the same.
 5. A second version trained and deployed the same way: the API serves it (`live` moved).
 
 x86_64, whatever the samconfig default: the functions run as processes on this x86_64 host, and
@@ -139,9 +141,10 @@ class Run:
         config = Config(read_timeout=300, retries={"max_attempts": 1})
         self.credentials = session.get_credentials()
         self.clients = {name: session.client(name, endpoint_url=localstack.ENDPOINT, config=config)
-                        for name in ("cloudformation", "lambda", "s3")}
+                        for name in ("cloudformation", "lambda", "s3", "stepfunctions")}
         self.api = ""
         self.captured = {"prediction": 0, "feedback": 0}  # capture records the calls so far should produce
+        self.first_call: datetime | None = None  # when the first prediction was asked for
 
     # --- plumbing
 
@@ -245,6 +248,7 @@ class Run:
         self.command(name, [str(PYTHON), "-c", script, *options])
 
     def serves(self, version: str) -> str:
+        self.first_call = self.first_call or datetime.now(timezone.utc)
         answer = self.expect("POST", "predict", 200, PREDICT_BODY)
         self.captured["prediction"] += len(answer.get("predictions", []))
         served = answer.get("model", {}).get("version")
@@ -294,20 +298,46 @@ class Run:
         self.out(f"    -> {json.dumps(result)[:300]}")
         if invoked.get("FunctionError"):
             raise StepFailed(f"the monitor failed: {result.get('errorType')}: {result.get('errorMessage')}")
-        try:
-            body = self.clients["s3"].get_object(Bucket=outputs["MonitoringBucketName"], Key=result["report"])["Body"]
-        except KeyError:
-            raise StepFailed(f"the monitor returned no report key: {result}") from None
-        report = json.loads(body.read())
+        if "report" not in result:
+            raise StepFailed(f"the monitor returned no report key: {result}")
+        self.check_report(outputs["MonitoringBucketName"], result["report"], version)
+
+    def check_report(self, bucket: str, key: str, version: str) -> None:
+        report = json.loads(self.clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read())
         volume = report["volume"]
-        self.out(f"    s3://{outputs['MonitoringBucketName']}/{result['report']}: status {report['status']}, "
-                 f"volume {json.dumps(volume)}")
+        self.out(f"    s3://{bucket}/{key}: status {report['status']}, volume {json.dumps(volume)}")
         if report["model_version"] != version:
             raise StepFailed(f"the report is for model version {report['model_version']}, expected {version}")
         counted = {"prediction": volume["predictions"], "feedback": volume["feedback"]}
         if counted != self.captured or volume["invalid"] or volume["malformed_lines"] or volume["unreadable_objects"]:
             raise StepFailed(f"the report counts {json.dumps(volume)}; expected exactly {json.dumps(self.captured)} "
                              "and nothing invalid, malformed or unreadable")
+
+    def backfill(self, version: str, timeout: float = 240) -> None:
+        """The backfill state machine over a window holding the requests made so far (capture is
+        already in S3: the monitor step waited for it): the same counts as the monitor's report."""
+        outputs = self.stack_outputs()
+        start = (self.first_call or datetime.now(timezone.utc)).replace(second=0, microsecond=0) - timedelta(minutes=1)
+        # The next whole second after the last request (whose record may carry this very second),
+        # and a backfill only takes windows that are over: wait for it.
+        end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+        time.sleep(max(0.0, (end - datetime.now(timezone.utc)).total_seconds()) + 0.1)
+        request = {"start": start.isoformat(), "end": end.isoformat()}
+        machine = outputs["MonitorBackfillStateMachineArn"]
+        self.out(f"    stepfunctions start-execution {machine.rsplit(':', 1)[-1]} {json.dumps(request)}")
+        sfn = self.clients["stepfunctions"]
+        execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(request))["executionArn"]
+        deadline = time.monotonic() + timeout
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise StepFailed(f"the backfill execution is still running after {timeout:.0f} s")
+            time.sleep(2)
+        if described["status"] != "SUCCEEDED":
+            raise StepFailed(f"the backfill execution {described['status']}: {described.get('error')}: "
+                             f"{described.get('cause', '')[:400]}")
+        outcome = json.loads(described["output"])
+        self.out(f"    -> {json.dumps(outcome)[:300]}")
+        self.check_report(outputs["MonitoringBucketName"], outcome["report"], version)
 
     def run(self) -> None:
         self.step(1, "make deploy: the stack, no model yet", self.deploy_stack)
@@ -321,6 +351,7 @@ class Run:
 
         self.step(3, "POST /predict 200 from it, POST /feedback 202", call_first)
         self.step(4, "the monitor's report in the monitoring bucket", lambda: self.monitor(first))
+        self.step(4, "the monitor backfill state machine's report", lambda: self.backfill(first))
         second_printed = self.step(5, "make train: a second version", lambda: self.train("5-train"))
         second = self.step(5, "make deploy of the second version", lambda: self.deploy_version(
             "5-deploy", second_printed, fingerprint if self.hold_fingerprint else None))

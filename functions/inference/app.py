@@ -4,6 +4,7 @@ The model is loaded at init (once per execution environment); the logic lives in
 `modelops` package (SharedLayer), so this file only wires routes, errors and telemetry.
 """
 from functools import cache
+from pathlib import Path
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -22,6 +23,7 @@ from modelops.api.metrics import InferenceMetric, record, record_for_version
 from modelops.api.predict_request import predict_request_model
 from modelops.api.responses import predict_body
 from modelops.artifacts.features import instances_to_matrix, refuse_out_of_range
+from modelops.artifacts.bundle import BUNDLE_DIR, bundled_store
 from modelops.artifacts.loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.artifacts.store import ModelStore
 from modelops.capture.records import CaptureWriter, feedback_records, prediction_records
@@ -45,7 +47,9 @@ PredictRequest = predict_request_model(settings.max_batch_size)
 
 
 def _load() -> LoadedModel:
-    store = ModelStore(client("s3"), settings.bucket)
+    # The model make deploy packaged with this code, if it is the pinned one; else S3.
+    store = (bundled_store(Path(__file__).with_name(BUNDLE_DIR), settings.model_name, settings.model_version,
+                           settings.model_sha256) or ModelStore(client("s3"), settings.bucket))
     model = load_verified_model(store, settings.model_name, settings.model_version, settings.model_sha256,
                                 settings.runtime)
     record(metrics, InferenceMetric.MODEL_LOAD_TIME, model.load_seconds * 1000)

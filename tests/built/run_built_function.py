@@ -29,7 +29,7 @@ for path in sys.argv[1:]:
         first = time.perf_counter() - started
 cold_path = {name: module.__file__ for name, module in sys.modules.items()
              if name in ("numpy", "sklearn", "scipy", "joblib", "onnxruntime", "modelops", "aws_lambda_powertools",
-                         "pydantic", "botocore")}
+                         "pydantic", "botocore", "botocore.session", "botocore.client")}
 import aws_xray_sdk.core  # noqa: E402,F401  Tracer needs it on Lambda, where tracing is active
 
 print("\n@@RESULT@@" + json.dumps({"init_seconds": init_seconds, "init_and_first_seconds": first,

@@ -10,13 +10,13 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from pydantic import ValidationError
 
 from modelops.platform.absent_modules import remember_absent
 from modelops.artifacts.integrity import sha256_hex
 from modelops.artifacts.library_versions import installed, installed_versions, mismatches
 from modelops.artifacts.manifest import ArtifactRecord, Manifest
+from modelops.artifacts.bundle import BundledModelStore
 from modelops.artifacts.store import MISSING_OBJECT_CODES, MANIFEST_FILE, ModelStore
 from modelops.platform.errors import RequestError
 
@@ -45,7 +45,7 @@ class LoadedModel:
 RUNTIMES = ("sklearn", "onnx")
 
 
-def load_verified_model(store: ModelStore, name: str, version: str, expected_sha256: str,
+def load_verified_model(store: ModelStore | BundledModelStore, name: str, version: str, expected_sha256: str,
                         runtime: str = "sklearn") -> LoadedModel:
     """The version's pipeline for `runtime`: the joblib pipeline (scikit-learn) or the verified
     ONNX model (onnx). `expected_sha256` pins the bytes of the file that runtime loads."""
@@ -120,7 +120,16 @@ def _onnx_session(data: bytes, manifest: Manifest) -> Any:
                                                    f"loaded: {error}") from error
 
 
-def _read(store: ModelStore, name: str, version: str, file: str, missing_reason: str) -> bytes:
+def _read(store: ModelStore | BundledModelStore, name: str, version: str, file: str, missing_reason: str) -> bytes:
+    if isinstance(store, BundledModelStore):
+        try:
+            return store.read(name, version, file)
+        except OSError as error:
+            raise ModelUnavailable(missing_reason, f"{store.key(name, version, file)} is not in the deployment "
+                                                   f"package: {error}") from error
+    # Only here, on the S3 path: a function whose model is bundled never imports botocore.
+    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+
     where = f"s3://{store.bucket}/{store.key(name, version, file)}"
     try:
         return store.read(name, version, file)
@@ -135,7 +144,7 @@ def _read(store: ModelStore, name: str, version: str, file: str, missing_reason:
         raise ModelUnavailable("storage_unreachable", f"Could not reach S3 to read {where}: {error}") from error
 
 
-def _read_manifest(store: ModelStore, name: str, version: str) -> Manifest:
+def _read_manifest(store: ModelStore | BundledModelStore, name: str, version: str) -> Manifest:
     data = _read(store, name, version, MANIFEST_FILE, "manifest_missing")
     try:
         return Manifest.from_json(data)

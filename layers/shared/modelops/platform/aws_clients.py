@@ -1,7 +1,9 @@
 """AWS clients configured once per process, straight from botocore.
 
 boto3 adds nothing these functions use (no resources, no managed transfers) and its import pulls
-in s3transfer: about 30 ms of every cold start. Short connect timeouts and standard retries: a
+in s3transfer: about 30 ms of every cold start. botocore itself is imported on the first client,
+not with this module: an inference function whose model is in its package (artifacts/bundle.py)
+never creates one, and never pays for the import. Short connect timeouts and standard retries: a
 Lambda that cannot reach S3 should say so within seconds, not hang until API Gateway's 29 s
 timeout. botocore honours AWS_ENDPOINT_URL, which is how the tests and the demo point every
 client at the local moto server.
@@ -9,26 +11,22 @@ client at the local moto server.
 from functools import lru_cache
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
-
-# Three attempts in all: standard mode's jittered backoff waits at most 1 + 2 s between them, so
-# a cold start that meets throttling still answers within Lambda's 10 s init limit.
-CLIENT_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=10,
-    retries={"mode": "standard", "total_max_attempts": 3},
-)
-
 
 @lru_cache(maxsize=None)
-def _session() -> botocore.session.Session:
+def _session() -> Any:
+    import botocore.session
+
     return botocore.session.get_session()  # one per process: its loaders cache the service models
 
 
 @lru_cache(maxsize=None)
 def client(service: str) -> Any:
-    return _session().create_client(service, config=CLIENT_CONFIG)
+    from botocore.config import Config
+
+    # Three attempts in all: standard mode's jittered backoff waits at most 1 + 2 s between them,
+    # so a cold start that meets throttling still answers within Lambda's 10 s init limit.
+    config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 3})
+    return _session().create_client(service, config=config)
 
 
 def fresh_clients() -> None:

@@ -81,6 +81,45 @@ def test_a_changed_model_file_is_refused_before_deploying(template, bucket, publ
         s3.put_object(Bucket=bucket, Key=key, Body=original)
 
 
+def _pinned(published_model, runtime="onnx") -> dict[str, str]:
+    record = published_model.files["onnx"] if runtime == "onnx" else published_model.artifact
+    return {"ModelName": published_model.name, "ModelVersion": published_model.version, "ModelRuntime": runtime,
+            "ModelSha256": record.sha256}
+
+
+@pytest.mark.parametrize("runtime", ["onnx", "sklearn"])
+def test_the_pinned_model_is_packaged_with_the_function_and_a_stale_bundle_goes(tmp_path, bucket, published_model,
+                                                                                 runtime):
+    from modelops.artifacts.bundle import bundled_store
+
+    stale = tmp_path / "model"
+    stale.mkdir()
+    (stale / "old.onnx").write_bytes(b"an earlier deploy's model")
+    said = deploy.bundle_model(tmp_path, boto3.client("s3"), bucket, _pinned(published_model, runtime))
+    assert said.startswith(f"model bundle: {published_model.name}/{published_model.version}")
+    pin = _pinned(published_model, runtime)
+    assert bundled_store(stale, pin["ModelName"], pin["ModelVersion"], pin["ModelSha256"]) is not None
+    assert not (stale / "old.onnx").exists()
+
+
+def test_no_model_pinned_means_no_bundle_and_no_stale_one(tmp_path, bucket):
+    (tmp_path / "model").mkdir()
+    said = deploy.bundle_model(tmp_path, boto3.client("s3"), bucket,
+                               {"ModelName": "breast-cancer", "ModelVersion": "", "ModelSha256": "", "ModelRuntime": "onnx"})
+    assert said == "model bundle: no model pinned, nothing bundled" and not (tmp_path / "model").exists()
+
+
+def test_a_model_over_the_bundle_limit_stays_in_s3(tmp_path, bucket, published_model, monkeypatch):
+    monkeypatch.setattr(deploy, "MAX_BUNDLED_BYTES", 10)
+    said = deploy.bundle_model(tmp_path, boto3.client("s3"), bucket, _pinned(published_model))
+    assert "the function reads it from S3 at init" in said and not (tmp_path / "model").exists()
+
+
+def test_a_bundle_that_does_not_match_the_pin_is_refused(tmp_path, bucket, published_model):
+    with pytest.raises(DeployRefused, match="not ModelSha256=0000"):
+        deploy.bundle_model(tmp_path, boto3.client("s3"), bucket, {**_pinned(published_model), "ModelSha256": "0" * 64})
+
+
 def test_a_model_needs_the_stack_first(template):
     with pytest.raises(DeployRefused, match="deploy the stack first"):
         resolve(template, args(model_version="20261204T120000Z-0123abcd"))
