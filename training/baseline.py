@@ -1,5 +1,5 @@
 """Build the baseline shipped with a model version (modelops.artifacts.baseline says what it holds)."""
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from sklearn.base import clone
@@ -7,6 +7,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, Calibration, prediction_class_edges, prediction_matrix
+from modelops.statistics.categories import CategoryProfile, fit_categories, profile_categories
 from modelops.statistics.profile import fit_bin_edges, profile_matrix
 
 BINS = 10
@@ -39,9 +40,15 @@ def out_of_fold_outputs(pipeline: Any, features: np.ndarray, labels: np.ndarray)
     return prediction_matrix(probabilities)
 
 
+def profile_training_categories(columns: Mapping[str, Sequence[object]]) -> dict[str, CategoryProfile]:
+    """Each categorical column of the training split counted into its own most frequent categories."""
+    return {name: profile_categories(values, fit_categories(values)) for name, values in columns.items()}
+
+
 def build_baseline(pipeline: Any, classes: list[Any], feature_names: list[str], train_features: np.ndarray,
                    test_features: np.ndarray, test_labels: np.ndarray, bins: int = BINS, *,
-                   training_split: tuple[np.ndarray, np.ndarray]) -> Baseline:
+                   training_split: tuple[np.ndarray, np.ndarray],
+                   categorical: Mapping[str, Sequence[object]] | None = None) -> Baseline:
     """Features from the training split (the range the model learned); predictions from the
     held-out split (the training split's predictions are overconfident); calibration from
     out-of-fold predictions over the whole training split. Fitted on the ~20% held-out rows
@@ -49,7 +56,10 @@ def build_baseline(pipeline: Any, classes: list[Any], feature_names: list[str], 
     synthetic data with 140 held-out rows); the training split is four times larger.
     `training_split` is (rows, labels) exactly as the pipeline was fitted (every column, where
     `train_features` may hold only the profiled ones). `classes` must be the pipeline's output
-    order (pipeline.classes_), which cross_val_predict also uses."""
+    order (pipeline.classes_), which cross_val_predict also uses. `categorical` maps each
+    categorical feature's name to its training-split column (str, "" missing): profiled into
+    `Baseline.categories`, while `feature_names`/`train_features` are the numeric (and boolean)
+    ones."""
     feature_edges = {name: fit_bin_edges(train_features[:, index], bins) for index, name in enumerate(feature_names)}
     outputs = prediction_matrix(pipeline.predict_proba(test_features))
     prediction_edges = {"predicted_class": prediction_class_edges(classes),
@@ -59,6 +69,7 @@ def build_baseline(pipeline: Any, classes: list[Any], feature_names: list[str], 
     return Baseline(
         classes=classes,
         features=profile_matrix(train_features, feature_names, feature_edges),
+        categories=profile_training_categories(categorical or {}),
         predictions=profile_matrix(outputs, list(PREDICTION_COLUMNS), prediction_edges),
         calibration=fit_calibration(out_of_fold[:, 1], _correct(classes, out_of_fold, train_labels)),
         reference_accuracy=float(_correct(classes, outputs, test_labels).mean()),

@@ -243,13 +243,16 @@ def run(args: argparse.Namespace) -> Manifest:
     records = {}
     if task == "classification":
         stage(f"Building the monitoring baseline ({time.perf_counter() - started_run:.0f} s elapsed)")
-        # The monitor's baseline profiles numeric features (categorical profiles are the monitor's next step).
+        # Numeric (and boolean) features get binned profiles; categorical ones, every column
+        # numeric_columns() leaves out, get category counts.
         numeric = dataset.numeric_columns()
         train_numeric = np.asarray(x_train[:, numeric], dtype=np.float64)
+        categorical = {name: x_train[:, index].tolist() for index, name in enumerate(dataset.feature_names)
+                       if index not in numeric}
         with all_cores(pipeline):  # the baseline refits it on folds of the training split
             files[BASELINE_FILE] = build_baseline(pipeline, classes, [dataset.feature_names[i] for i in numeric],
                                                   train_numeric, x_test, y_test,
-                                                  training_split=(x_train, y_train)).to_json()
+                                                  training_split=(x_train, y_train), categorical=categorical).to_json()
         records["baseline"] = file_record(BASELINE_FILE, files[BASELINE_FILE], "json")
     estimator = selection.chosen if selection else args.estimator
     manifest = build_manifest(

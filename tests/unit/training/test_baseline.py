@@ -1,12 +1,16 @@
 """The training-side baseline, and the label-free accuracy estimate it enables (CBPE)."""
+from collections import Counter
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 
-from modelops.artifacts.baseline import prediction_matrix
+from modelops.artifacts.baseline import Baseline, prediction_matrix
 from training.baseline import build_baseline, fit_calibration
-from training.pipeline import build_pipeline
+from training.cleaning import clean
+from training.data import load_bundled
+from training.pipeline import Columns, build_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +99,35 @@ def test_out_of_fold_calibration_works_with_string_classes_and_a_rare_class():
     baseline = build_baseline(pipeline, classes, ["a", "b", "c"], features, features[:50], labels[:50],
                               training_split=(features, labels))
     assert baseline.calibration.rows == 300 and baseline.classes == classes
+
+
+def test_a_mixed_table_gets_category_profiles_that_count_the_training_split():
+    dataset, _ = clean(load_bundled("penguins"))
+    x_train, x_test, y_train, y_test = train_test_split(dataset.features, dataset.labels, test_size=0.2,
+                                                        random_state=0, stratify=dataset.labels.astype(str))
+    pipeline = build_pipeline("logistic_regression", 0, "classification", Columns.of(x_train, dataset.kinds))
+    pipeline.fit(x_train, y_train)
+    numeric = dataset.numeric_columns()
+    categorical = [index for index, kind in enumerate(dataset.kinds) if kind == "categorical"]
+    baseline = build_baseline(pipeline, pipeline.classes_.tolist(), [dataset.feature_names[i] for i in numeric],
+                              np.asarray(x_train[:, numeric], dtype=np.float64), x_test, y_test,
+                              training_split=(x_train, y_train),
+                              categorical={dataset.feature_names[i]: x_train[:, i].tolist() for i in categorical})
+    assert set(baseline.categories) == {"island", "sex"} and not set(baseline.categories) & set(baseline.features.columns)
+    for index in categorical:
+        profile = baseline.categories[dataset.feature_names[index]]
+        counted = Counter(x_train[:, index].tolist())
+        missing = counted.pop("", 0)
+        assert profile.missing == missing and profile.total == len(y_train)
+        assert dict(zip(profile.categories, profile.counts)) == counted and profile.other == 0
+        assert profile.counts == sorted(profile.counts, reverse=True)  # most frequent first
+    assert baseline.categories["sex"].missing > 0  # penguins has blank sexes: the missing bucket is exercised
+    assert Baseline.from_json(baseline.to_json()) == baseline
+
+
+def test_a_baseline_written_before_category_profiles_still_reads(fitted):
+    _, baseline, _, _ = fitted
+    assert baseline.categories == {}  # all-numeric: nothing categorical to profile
+    written_before = baseline.model_dump(mode="json")
+    del written_before["categories"]
+    assert Baseline.model_validate(written_before) == baseline

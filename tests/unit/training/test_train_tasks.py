@@ -5,6 +5,7 @@ import boto3
 import numpy as np
 import pytest
 
+from modelops.artifacts.baseline import BASELINE_FILE, Baseline
 from modelops.artifacts.loader import load_verified_model
 from training.registry import ModelRegistry
 from training.train import main
@@ -41,6 +42,22 @@ def test_penguins_keep_their_categorical_features_with_types_and_frequencies(pen
     assert sex.missing_rate > 0 and sex.dtype == "str" and {c.value for c in sex.categories} == {"female", "male"}
     assert manifest.metrics["model"]["accuracy"] > 0.95 and manifest.metrics["gate"]["passed"]
     assert "baseline" in manifest.files
+
+
+def test_the_penguins_baseline_counts_each_categorical_feature_as_the_manifest_does(penguins):
+    # The manifest's category counts are the training split's (summarize_features on it): the
+    # published baseline's profiles must hold the same counts, and numeric features stay binned.
+    store, manifest = penguins
+    baseline = Baseline.from_json(store.read(manifest.name, manifest.version, BASELINE_FILE))
+    train_rows = manifest.training["train_rows"]
+    for feature in manifest.features:
+        if feature.kind != "categorical":
+            assert feature.name in baseline.features.columns and feature.name not in baseline.categories
+            continue
+        profile = baseline.categories[feature.name]
+        assert [(c.value, c.count) for c in feature.categories] == list(zip(profile.categories, profile.counts))
+        assert profile.other == 0 and profile.present == feature.count and profile.total == train_rows
+    assert set(baseline.categories) == {"island", "sex"}
 
 
 def test_the_penguins_card_names_the_feature_types_and_how_rare_categories_are_scored(penguins):

@@ -3,7 +3,12 @@
 Training computes it once (training/baseline.py) and publishes baseline.json beside the
 manifest, hash-pinned in `manifest.files["baseline"]`. The monitor compares every window with it
 and never reads training data:
-- `features`: each feature profiled on the training split (bin edges from its quantiles);
+- `features`: each numeric (and boolean, as 0/1) feature profiled on the training split (bin
+  edges from its quantiles);
+- `categories`: each categorical feature's training-split counts over its most frequent
+  categories, with `other` and `missing` buckets (statistics/categories.py). Optional and empty
+  for an all-numeric model, so a baseline written before it existed still reads, and a monitor
+  that does not know it yet ignores it;
 - `predictions`: the model's outputs on the held-out split, as two columns (PREDICTION_COLUMNS):
   the predicted class's index in `classes`, and the confidence (the highest probability);
 - `calibration`: how often the model is right at each confidence (isotonic, so it rises with
@@ -19,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from modelops.statistics.categories import CategoryProfile
 from modelops.statistics.profile import DatasetProfile
 
 BASELINE_FILE = "baseline.json"
@@ -57,6 +63,7 @@ class Baseline(BaseModel):
     predictions: DatasetProfile
     calibration: Calibration
     reference_accuracy: float  # held-out accuracy: what the estimate is compared with
+    categories: dict[str, CategoryProfile] = {}  # categorical features (module docstring); not in `features`
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()

@@ -1,19 +1,26 @@
 """Drift of a window against the baseline, computed from profiles alone (numpy only: Lambda layer).
 
-Both sides are `ColumnProfile`s with the same edges, so every test here reads integer count
-vectors: no raw reference data is loaded. Every float returned is finite or None (JSON-safe).
+Both sides are `ColumnProfile`s with the same edges (numeric columns) or `CategoryProfile`s with
+the same categories (categorical columns), so every test here reads integer count vectors: no raw
+reference data is loaded. Every float returned is finite or None (JSON-safe).
 """
 import math
-from typing import Literal, Sequence
+from typing import Literal, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict
 
+from modelops.statistics.categories import CategoryProfile
+from modelops.statistics.chi_squared import chi_squared_sf
 from modelops.statistics.profile import ColumnProfile, DatasetProfile, profile_column, std
 
 Verdict = Literal["ok", "drift", "insufficient_data", "no_reference"]
 Change = Literal["distribution", "missing_rate"]
+# The test behind a column's distribution p-value: the binned KS test (numeric columns) or
+# Pearson's chi-squared test of homogeneity (categorical columns: categories have no order, so
+# there is no CDF for KS to compare).
+DistributionTest = Literal["binned_ks", "chi_squared"]
 
 # Terms of the Kolmogorov series; at the smallest lambda summed (0.2) term 100 is exp(-800) = 0.
 _TERMS = np.arange(1, 101, dtype=np.float64)
@@ -114,7 +121,39 @@ def binned_ks(reference_counts: ArrayLike, current_counts: ArrayLike) -> tuple[f
     return statistic, _kolmogorov_sf((root + 0.12 + 0.11 / root) * statistic)
 
 
-def _missing_rate_p_value(reference: ColumnProfile, current: ColumnProfile) -> float | None:
+def chi_squared_homogeneity(reference_counts: ArrayLike, current_counts: ArrayLike) -> tuple[float, int, float | None]:
+    """Pearson's chi-squared test that both count vectors come from one distribution: the 2 x k
+    contingency table (reference, current) x categories, categories empty on both sides dropped
+    (they carry no information and their expected count would be 0). Returns (statistic, degrees
+    of freedom k - 1, p-value); as scipy.stats.chi2_contingency(table, correction=False). With
+    one category left there is nothing to compare: (0.0, 0, None), no p-value of 1 diluting
+    Benjamini-Hochberg. The p-value is asymptotic, like KS's here: close when few expected counts
+    are tiny, optimistic with many rare categories in a small window (docs/monitoring.md gives a
+    measured rate), where the effect threshold and min_count bound the false alarms.
+    """
+    _proportions(reference_counts, current_counts)  # the same shape and emptiness checks as PSI and JS
+    table = np.vstack([np.asarray(reference_counts, dtype=np.float64), np.asarray(current_counts, dtype=np.float64)])
+    table = table[:, table.sum(axis=0) > 0]
+    df = table.shape[1] - 1
+    if df == 0:
+        return 0.0, 0, None
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    statistic = float(np.sum((table - expected) ** 2 / expected))
+    return statistic, df, chi_squared_sf(statistic, df)
+
+
+def unseen_share(reference: CategoryProfile, current: CategoryProfile) -> float | None:
+    """How much more of the window's present values fall outside the tracked categories than
+    training's did: current `other` share minus the reference's (training's own `other` holds
+    only the categories beyond the tracked ones, so the difference is what is new). None when
+    either side has no present value."""
+    if not reference.present or not current.present:
+        return None
+    return current.other / current.present - reference.other / reference.present
+
+
+def _missing_rate_p_value(reference: ColumnProfile | CategoryProfile,
+                          current: ColumnProfile | CategoryProfile) -> float | None:
     """Two-sided two-proportion z-test of the missing rates (pooled variance); None when no row
     on either side is missing, or every row is (nothing to compare, and a p-value of 1 would
     only cost the other tests power in Benjamini-Hochberg)."""
@@ -172,6 +211,20 @@ class ColumnDrift(BaseModel):
     missing_p_value: float | None = None
     non_finite_rate_current: float | None = None
     share_out_of_range: float | None = None  # (underflow + overflow) / current finite values
+    # Which test the distribution's p-value is from; the numeric fields above (wasserstein, KS,
+    # out of range) stay None for a categorical column, the chi-squared ones for a numeric one.
+    distribution_test: DistributionTest = "binned_ks"
+    chi_squared_statistic: float | None = None
+    chi_squared_df: int | None = None
+    chi_squared_p_value: float | None = None
+    # Categorical: share of present values in no tracked category (`CategoryProfile.other`).
+    other_share_reference: float | None = None
+    other_share_current: float | None = None
+
+    @property
+    def distribution_p_value(self) -> float | None:
+        """The p-value of the distribution test named by `distribution_test`."""
+        return self.chi_squared_p_value if self.distribution_test == "chi_squared" else self.ks_p_value
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -179,6 +232,10 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _large_distribution_change(result: ColumnDrift, rule: DriftThresholds) -> bool:
+    if result.distribution_test == "chi_squared":
+        # Categorical: the JS distance alone. It is bounded and needs no epsilon for a category
+        # one side never had, where PSI's value depends on the epsilon chosen (PSI is reported).
+        return result.js_distance is not None and result.js_distance >= rule.js_distance
     return ((result.wasserstein is not None and result.wasserstein >= rule.wasserstein)
             or (result.psi is not None and result.psi >= rule.psi)
             or (result.js_distance is not None and result.js_distance >= rule.js_distance))
@@ -221,7 +278,7 @@ def _decide(results: dict[str, ColumnDrift], rule: DriftThresholds) -> dict[str,
     eligible = {name for name, result in results.items()
                 if result.verdict == "ok" and result.count >= max(rule.min_count, 1)}
     tests = [(name, change, p) for name in eligible for change, p in
-             (("distribution", results[name].ks_p_value), ("missing_rate", results[name].missing_p_value))
+             (("distribution", results[name].distribution_p_value), ("missing_rate", results[name].missing_p_value))
              if p is not None]
     rejected = benjamini_hochberg([p for _, _, p in tests], rule.alpha)
     large = {"distribution": _large_distribution_change, "missing_rate": _large_missing_change}
@@ -269,6 +326,63 @@ def compare_column(reference: ColumnProfile, current: ColumnProfile, rule: Drift
     return _decide({"column": _measure_column(reference, current)}, rule)["column"]
 
 
+def _measure_categories(reference: CategoryProfile, current: CategoryProfile) -> ColumnDrift:
+    """Every figure of `compare_categories`, verdict "ok" until the rule is applied."""
+    if reference.categories != current.categories:
+        raise ValueError("reference and current profiles must track the same categories")
+    count = current.total
+    fields: dict[str, float | int | None] = {
+        "missing_rate_current": _rate(current.missing, current.total),
+        "other_share_current": _rate(current.other, current.present),
+    }
+    if reference.total == 0:
+        return ColumnDrift(verdict="no_reference", count=count, distribution_test="chi_squared", **fields)
+    fields["missing_rate_reference"] = reference.missing / reference.total
+    fields["other_share_reference"] = _rate(reference.other, reference.present)
+    if reference.present and current.present:
+        fields["psi"] = psi(reference.value_counts, current.value_counts)
+        fields["js_distance"] = jensen_shannon_distance(reference.value_counts, current.value_counts)
+        (fields["chi_squared_statistic"], fields["chi_squared_df"],
+         fields["chi_squared_p_value"]) = chi_squared_homogeneity(reference.value_counts, current.value_counts)
+    if count:
+        shares = ([reference.present, reference.missing], [current.present, current.missing])
+        fields["missing_psi"] = psi(*shares)
+        fields["missing_p_value"] = _missing_rate_p_value(reference, current)
+    verdict: Verdict = "ok" if count else "insufficient_data"
+    return ColumnDrift(verdict=verdict, count=count, distribution_test="chi_squared", **fields)
+
+
+def compare_categories(reference: CategoryProfile, current: CategoryProfile, rule: DriftThresholds) -> ColumnDrift:
+    """Compare one categorical column's window with its baseline (same categories, else
+    ValueError), by the same rule as `compare_column`, with the tests categories allow:
+      distribution  of present values over the tracked categories and `other` (a category training
+                    never saw lands there, so it shifts this distribution too): drift when
+                    Pearson's chi-squared test of homogeneity rejects (p <= alpha, after
+                    Benjamini-Hochberg) AND the JS distance >= rule.js_distance; PSI is reported;
+      missing_rate  as for a numeric column: the z-test AND PSI of the (present, missing) shares.
+    `other_share_*` are reported for an unseen-category check (`unseen_share`). Verdicts as in
+    `compare_column`: "no_reference" when the reference saw no rows, "insufficient_data" below
+    max(min_count, 1) current rows (present + missing).
+    """
+    return _decide({"column": _measure_categories(reference, current)}, rule)["column"]
+
+
+def _empty_like(profile: CategoryProfile) -> CategoryProfile:
+    return CategoryProfile(categories=profile.categories, counts=[0] * len(profile.categories))
+
+
+def _measure_all_categories(reference: Mapping[str, CategoryProfile],
+                            current: Mapping[str, CategoryProfile]) -> dict[str, ColumnDrift]:
+    """As compare_dataset does for numeric columns: a column only in `current` has no reference,
+    one only in `reference` is compared with an empty window."""
+    measured = {}
+    for name in {**reference, **current}:
+        reference_profile = reference[name] if name in reference else _empty_like(current[name])
+        current_profile = current[name] if name in current else _empty_like(reference_profile)
+        measured[name] = _measure_categories(reference_profile, current_profile)
+    return measured
+
+
 class DatasetDrift(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
@@ -278,7 +392,9 @@ class DatasetDrift(BaseModel):
     columns: dict[str, ColumnDrift]
 
 
-def compare_dataset(reference: DatasetProfile, current: DatasetProfile, rule: DriftThresholds) -> DatasetDrift:
+def compare_dataset(reference: DatasetProfile, current: DatasetProfile, rule: DriftThresholds, *,
+                    reference_categories: Mapping[str, CategoryProfile] | None = None,
+                    current_categories: Mapping[str, CategoryProfile] | None = None) -> DatasetDrift:
     """Every column measured as in `compare_column`, then one verdict for the dataset.
 
     With many features, tests at alpha each raise false alarms in proportion to the number of
@@ -286,6 +402,10 @@ def compare_dataset(reference: DatasetProfile, current: DatasetProfile, rule: Dr
     alpha). The dataset drifts when drifted / eligible columns >= rule.dataset_share, and is
     "insufficient_data" when no column is eligible. A column only in `current` is "no_reference";
     one only in `reference` is compared with an empty window ("insufficient_data").
+
+    Categorical columns (`Baseline.categories` and the window's profiles of them), when given,
+    are measured as in `compare_categories` and join the numeric ones in the same
+    Benjamini-Hochberg procedure and the same drifted share, after them in the result.
     """
     # Reference order, then the columns only the window has (shared columns have equal edges,
     # or _measure_column raises).
@@ -294,6 +414,10 @@ def compare_dataset(reference: DatasetProfile, current: DatasetProfile, rule: Dr
     for name, edges in edges_by_name.items():
         empty = profile_column([], edges)
         measured[name] = _measure_column(reference.columns.get(name, empty), current.columns.get(name, empty))
+    categorical = _measure_all_categories(reference_categories or {}, current_categories or {})
+    if categorical.keys() & measured.keys():
+        raise ValueError(f"columns both numeric and categorical: {sorted(categorical.keys() & measured.keys())}")
+    measured.update(categorical)
     results = _decide(measured, rule)
     eligible = [name for name, result in results.items() if result.verdict in ("ok", "drift")]
     drifted = [name for name in eligible if results[name].verdict == "drift"]

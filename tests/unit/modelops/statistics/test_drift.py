@@ -14,17 +14,21 @@ from modelops.statistics.profile import (
     profile_column,
     profile_matrix,
 )
+from modelops.statistics.categories import CategoryProfile, fit_categories, profile_categories
 from modelops.statistics.drift import (
     ColumnDrift,
     DatasetDrift,
     DriftThresholds,
     benjamini_hochberg,
     binned_ks,
+    chi_squared_homogeneity,
+    compare_categories,
     compare_column,
     compare_dataset,
     jensen_shannon_distance,
     normalised_wasserstein,
     psi,
+    unseen_share,
 )
 
 THRESHOLDS = DriftThresholds(min_count=500, wasserstein=0.1, psi=0.1, js_distance=0.1, alpha=0.05)
@@ -354,3 +358,211 @@ def test_missing_values_do_not_dilute_a_shift_of_the_present_ones():
     assert result.verdict == "drift" and result.changes == ["distribution"]
     assert result.psi == psi(reference.value_counts, window.value_counts)  # present values only
     assert result.missing_p_value > 0.01 and result.missing_psi < 0.01
+
+
+# --- categorical columns (issue 14 item 7) -------------------------------------------------------
+
+MONITOR_RULE = {"min_count": 100, "alpha": 0.01, "psi": 0.2}  # the monitor's defaults, js_distance 0.1
+LEVELS = np.array(["a", "b", "c", "d", "e", "f", "g", "h"], dtype=object)
+FREQUENCIES = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.07, 0.05, 0.03])
+
+
+def draw_categories(rng: np.random.Generator, n: int, frequencies: np.ndarray = FREQUENCIES,
+                    missing: float = 0.0) -> list[str | None]:
+    values = rng.choice(LEVELS, n, p=frequencies).tolist()
+    return [None if rng.random() < missing else value for value in values]
+
+
+def compare_categorical(reference: CategoryProfile, current: CategoryProfile, **overrides: float) -> ColumnDrift:
+    result = compare_categories(reference, current, THRESHOLDS.model_copy(update=overrides))
+    assert_json_safe(result)
+    return result
+
+
+def test_chi_squared_homogeneity_is_scipys_chi2_contingency():
+    rng = np.random.default_rng(40)
+    for categories in [2, 3, 9, 40, 101]:
+        for _ in range(20):
+            reference = rng.poisson(rng.uniform(0.0, 50.0, categories))
+            current = rng.poisson(rng.uniform(0.0, 50.0, categories))
+            reference[0] += 1
+            current[-1] += 1
+            both_empty = (reference + current) == 0
+            statistic, df, p_value = chi_squared_homogeneity(reference, current)
+            # scipy refuses an all-zero category (expected count 0); ours drops it, as documented
+            exact = stats.chi2_contingency(np.vstack([reference, current])[:, ~both_empty], correction=False)
+            assert df == exact.dof == categories - 1 - both_empty.sum()
+            assert statistic == pytest.approx(exact.statistic, rel=1e-10)
+            assert p_value == pytest.approx(exact.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_chi_squared_homogeneity_with_one_category_or_bad_counts():
+    assert chi_squared_homogeneity([10, 0], [3, 0]) == (0.0, 0, None)  # nothing to compare
+    for reference, current in [([0, 0], [1, 2]), ([1, 2], [1, 2, 3]), ([-1, 2], [1, 2])]:
+        with pytest.raises(ValueError):
+            chi_squared_homogeneity(reference, current)
+
+
+def test_a_category_frequency_shift_is_drift_and_a_resample_is_not_at_seeded_rates():
+    # 10% of rows move from the commonest category to the fourth (JS distance 0.14); the
+    # resamples draw from the training frequencies themselves. 200 seeded windows of 1,000 rows.
+    rng = np.random.default_rng(41)
+    training = draw_categories(rng, 20_000)
+    categories = fit_categories(training)
+    reference = profile_categories(training, categories)
+    shifted_frequencies = FREQUENCIES + np.array([-0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0])
+    shifted = [compare_categorical(reference, profile_categories(draw_categories(rng, 1_000, shifted_frequencies),
+                                                                 categories), **MONITOR_RULE) for _ in range(200)]
+    resampled = [compare_categorical(reference, profile_categories(draw_categories(rng, 1_000), categories),
+                                     **MONITOR_RULE) for _ in range(200)]
+    assert sum(result.verdict == "drift" for result in shifted) >= 198
+    assert all(result.changes == ["distribution"] for result in shifted if result.verdict == "drift")
+    assert sum(result.verdict == "drift" for result in resampled) <= 2
+    first = shifted[0]
+    # 8 categories and an empty `other`, dropped: a 2 x 8 table, 7 degrees of freedom
+    assert (first.distribution_test, first.chi_squared_df) == ("chi_squared", 7)
+    assert first.distribution_p_value == first.chi_squared_p_value and first.ks_p_value is None
+    assert first.wasserstein is None and first.share_out_of_range is None  # numeric-only measures
+
+
+def test_many_rare_categories_in_small_windows_keep_false_alarms_near_alpha():
+    # 150 levels with Zipf frequencies: 100 tracked, the tail in `other`, many expected counts
+    # below 1 in a 200-row window, where the asymptotic p-value runs optimistic; and the JS
+    # distance of pure noise is above 0.1 there, so the test alone decides (docs/monitoring.md).
+    rng = np.random.default_rng(48)
+    levels = np.array([f"level{i}" for i in range(150)], dtype=object)
+    frequencies = 1.0 / np.arange(1, 151) ** 1.1
+    frequencies /= frequencies.sum()
+    training = rng.choice(levels, 20_000, p=frequencies).tolist()
+    categories = fit_categories(training)
+    reference = profile_categories(training, categories)
+    assert len(categories) == 100 and reference.other > 0
+    results = [compare_categorical(reference, profile_categories(rng.choice(levels, 200, p=frequencies).tolist(),
+                                                                 categories), **MONITOR_RULE) for _ in range(400)]
+    assert sum(result.js_distance >= 0.1 for result in results) > 300  # the effect gate does not help here
+    assert sum(result.verdict == "drift" for result in results) <= 12  # <= 3% at alpha 1%
+
+
+def test_a_tiny_category_shift_on_a_large_window_is_significant_but_not_drift():
+    rng = np.random.default_rng(42)
+    training = draw_categories(rng, 200_000)
+    categories = fit_categories(training)
+    nudged = FREQUENCIES + np.array([-0.01, 0.01, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    result = compare_categorical(profile_categories(training, categories),
+                                 profile_categories(draw_categories(rng, 200_000, nudged), categories), **MONITOR_RULE)
+    assert result.chi_squared_p_value < 1e-6 and result.js_distance < 0.02 and result.verdict == "ok"
+
+
+def test_categorical_effect_and_test_agree_with_scipy_on_the_tracked_and_other_buckets():
+    reference = profile_categories(["a"] * 500 + ["b"] * 300 + ["c"] * 200 + [None] * 50, ["a", "b"])
+    window = profile_categories(["a"] * 200 + ["b"] * 300 + ["new"] * 100 + [""] * 40, ["a", "b"])
+    result = compare_categorical(reference, window, min_count=100)
+    table = np.array([[500, 300, 200], [200, 300, 100]])  # a, b, other (c untracked, "new" unseen)
+    exact = stats.chi2_contingency(table, correction=False)
+    assert result.chi_squared_statistic == pytest.approx(exact.statistic, rel=1e-12)
+    assert result.chi_squared_p_value == pytest.approx(exact.pvalue, rel=1e-9)
+    assert result.js_distance == pytest.approx(jensenshannon(table[0], table[1], base=2), abs=1e-12)
+    assert result.psi == psi(table[0], table[1])
+    assert result.verdict == "drift" and result.changes == ["distribution"]
+    assert (result.other_share_reference, result.other_share_current) == (0.2, pytest.approx(1 / 6))
+    # the missing rows (50 of 1,050 and 40 of 640) are tested on their own, not in the table
+    assert result.missing_rate_reference == pytest.approx(50 / 1_050) and result.count == 640
+
+
+def test_unseen_share_is_the_growth_of_other():
+    reference = profile_categories(["a"] * 90 + ["rare"] * 10, ["a"])  # training's own tail: 10% other
+    assert unseen_share(reference, profile_categories(["a"] * 70 + ["new"] * 30, ["a"])) == pytest.approx(0.2)
+    assert unseen_share(reference, reference) == 0.0
+    assert unseen_share(reference, profile_categories([None, ""], ["a"])) is None  # no present value
+
+
+def test_new_categories_shift_the_distribution_through_other():
+    rng = np.random.default_rng(43)
+    training = draw_categories(rng, 10_000)
+    reference = profile_categories(training, fit_categories(training))
+    window = draw_categories(rng, 2_000)
+    window[:400] = [f"never seen {i % 7}" for i in range(400)]  # 20% of the window in categories training lacked
+    result = compare_categorical(reference, reference.profile_like(window), **MONITOR_RULE)
+    assert result.other_share_reference == 0.0 and result.other_share_current == pytest.approx(0.2)
+    assert result.verdict == "drift" and result.changes == ["distribution"] and result.js_distance > 0.2
+
+
+def test_categorical_missing_values_are_compared_as_a_rate():
+    # As test_missing_values_are_compared_as_a_rate for a numeric column: the same frequencies,
+    # 30% of the window missing, is a missing-rate change, not a distribution change.
+    rng = np.random.default_rng(44)
+    training = draw_categories(rng, 5_000)
+    categories = fit_categories(training)
+    result = compare_categorical(profile_categories(training, categories),
+                                 profile_categories(draw_categories(rng, 5_000, missing=0.3), categories))
+    assert result.missing_rate_reference == 0.0 and result.missing_rate_current == pytest.approx(0.3, abs=0.02)
+    assert result.chi_squared_p_value > 0.05 and result.missing_p_value < 1e-20
+    assert result.verdict == "drift" and result.changes == ["missing_rate"]
+
+
+def test_categorical_edge_cases_have_defined_verdicts():
+    categories = ["a", "b"]
+    reference = profile_categories(["a"] * 300 + ["b"] * 300, categories)
+    few = compare_categorical(reference, profile_categories(["b"] * 50, categories))
+    assert few.verdict == "insufficient_data" and few.count == 50 and few.chi_squared_p_value < 1e-10
+    empty = compare_categorical(reference, profile_categories([], categories), min_count=0)
+    assert empty.verdict == "insufficient_data" and (empty.js_distance, empty.chi_squared_p_value) == (None, None)
+    none = compare_categorical(profile_categories([], categories), reference)
+    assert none.verdict == "no_reference" and none.missing_rate_reference is None
+    all_missing = profile_categories([None] * 600, [])
+    still = compare_categorical(all_missing, profile_categories([""] * 600, []))
+    assert still.verdict == "ok" and still.js_distance is None and still.missing_p_value is None
+    one = profile_categories(["a"] * 600, ["a"])  # a constant column: one category, nothing to test
+    same = compare_categorical(one, one)
+    assert (same.verdict, same.js_distance, same.chi_squared_df, same.chi_squared_p_value) == ("ok", 0.0, 0, None)
+    with pytest.raises(ValueError, match="categories"):
+        compare_categories(reference, profile_categories(["a"], ["b", "a"]), THRESHOLDS)
+
+
+def test_merged_categorical_windows_are_compared_like_one_window():
+    rng = np.random.default_rng(45)
+    training = draw_categories(rng, 5_000)
+    reference = profile_categories(training, fit_categories(training))
+    window = draw_categories(rng, 3_000, FREQUENCIES[::-1])
+    merged = reference.profile_like(window[:1_000]).merge(reference.profile_like(window[1_000:]))
+    assert compare_categorical(reference, merged) == compare_categorical(reference, reference.profile_like(window))
+
+
+def test_numeric_columns_name_their_test_too():
+    rng = np.random.default_rng(46)
+    values = rng.normal(size=2_000)
+    edges = fit_bin_edges(values)
+    result = compare(profile_column(values, edges), profile_column(rng.normal(size=2_000), edges))
+    assert result.distribution_test == "binned_ks" and result.distribution_p_value == result.ks_p_value
+    assert result.chi_squared_p_value is None and result.other_share_current is None
+
+
+def test_dataset_drift_tests_categorical_and_numeric_columns_together():
+    rng = np.random.default_rng(47)
+    matrix = rng.normal(size=(5_000, 2))
+    names = ["x", "y"]
+    edges = {name: fit_bin_edges(matrix[:, index]) for index, name in enumerate(names)}
+    reference = profile_matrix(matrix, names, edges)
+    current = profile_matrix(rng.normal(size=(5_000, 2)), names, edges)
+    training = draw_categories(rng, 5_000)
+    categories = fit_categories(training)
+    reference_categories = {"colour": profile_categories(training, categories),
+                            "gone": profile_categories(training, categories)}
+    shifted = FREQUENCIES + np.array([-0.1, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0])
+    current_categories = {"colour": profile_categories(draw_categories(rng, 5_000, shifted), categories),
+                          "new": profile_categories(["p", "q"] * 300, ["p"])}
+    result = compare_dataset(reference, current, THRESHOLDS, reference_categories=reference_categories,
+                             current_categories=current_categories)
+    assert list(result.columns) == ["x", "y", "colour", "gone", "new"]
+    assert result.drifted_columns == ["colour"] and result.drifted_share == pytest.approx(1 / 3)
+    assert result.columns["gone"].verdict == "insufficient_data"  # absent from the window
+    assert result.columns["new"].verdict == "no_reference"
+    assert_json_safe(result)
+    # Benjamini-Hochberg runs over every column's tests at once: the categorical p-value is
+    # ranked with the numeric ones, exactly as compare_dataset ranks numeric columns alone.
+    tests = [result.columns[name].distribution_p_value for name in ("x", "y", "colour")]
+    assert benjamini_hochberg(tests, THRESHOLDS.alpha) == [False, False, True]
+    assert compare_dataset(reference, current, THRESHOLDS) == compare_dataset(
+        reference, current, THRESHOLDS, reference_categories={}, current_categories={})
+    with pytest.raises(ValueError, match="both numeric and categorical"):
+        compare_dataset(reference, current, THRESHOLDS, reference_categories={"x": reference_categories["colour"]})
