@@ -11,7 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from modelops.artifacts.baseline import Baseline
-from modelops.statistics.drift import ColumnDrift, DatasetDrift, compare_dataset
+from modelops.statistics.categories import CategoryProfile
+from modelops.statistics.drift import ColumnDrift, DatasetDrift, compare_dataset, unseen_share
 from modelops.monitoring.labels import ModelQuality
 from modelops.monitoring.metrics import MonitorMetric
 from modelops.monitoring.settings import Thresholds
@@ -19,7 +20,7 @@ from modelops.monitoring.traffic import Traffic, traffic_of
 from modelops.monitoring.window import Volume, WindowProfile
 
 DATA_QUALITY_CHECKS = ("invalid_records", "unreadable_capture", "volume", "missing_values", "out_of_range",
-                       "non_finite")
+                       "non_finite", "unseen_categories")
 MODEL_QUALITY_CHECKS = ("accuracy", "estimated_accuracy")
 INTERVAL_Z = 1.96  # the estimate's interval is a two-sided 95% one
 
@@ -40,8 +41,11 @@ class FeatureQuality(BaseModel):
     count: int  # values (finite or missing) in the window
     missing_rate_baseline: float | None
     missing_rate: float | None
-    share_out_of_range: float | None  # outside the training range [min, max], however large
-    non_finite_rate: float | None  # +/-inf: counted apart, never a value
+    share_out_of_range: float | None  # outside the training range [min, max], however large (numeric)
+    non_finite_rate: float | None  # +/-inf: counted apart, never a value (numeric)
+    # Categorical: share of present values in no training category (tracked ones: Baseline.categories).
+    unseen_share_baseline: float | None = None
+    unseen_share: float | None = None
 
 
 class EstimatedQuality(BaseModel):
@@ -104,8 +108,10 @@ class Report(BaseModel):
         return {name: float(value) for name, value in values.items() if value is not None}
 
 
-def _drift(reference: Any, current: Any, thresholds: Thresholds) -> DatasetDrift:
-    return compare_dataset(reference, current, thresholds.drift_rule())
+def _drift(reference: Any, current: Any, thresholds: Thresholds, reference_categories: Any = None,
+           current_categories: Any = None) -> DatasetDrift:
+    return compare_dataset(reference, current, thresholds.drift_rule(), reference_categories=reference_categories,
+                           current_categories=current_categories)
 
 
 def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresholds) -> tuple[dict[str, FeatureQuality], list[Violation]]:
@@ -142,18 +148,49 @@ def _data_quality(window: WindowProfile, baseline: Baseline, thresholds: Thresho
                                         description=f"{name}: {quality.non_finite_rate:.1%} of values are +/-infinity."))
         if quality.count < thresholds.min_count:
             continue
-        increase = (quality.missing_rate or 0.0) - (quality.missing_rate_baseline or 0.0)
-        if increase > thresholds.max_missing_increase:
-            violations.append(Violation(check="missing_values", feature=name, value=quality.missing_rate,
-                                        threshold=thresholds.max_missing_increase,
-                                        description=f"{name}: {quality.missing_rate:.1%} missing, baseline "
-                                                    f"{quality.missing_rate_baseline or 0.0:.1%}."))
+        violations += _missing_violation(name, quality, thresholds)
         if quality.share_out_of_range is not None and quality.share_out_of_range > thresholds.max_out_of_range_share:
             violations.append(Violation(check="out_of_range", feature=name, value=quality.share_out_of_range,
                                         threshold=thresholds.max_out_of_range_share,
                                         description=f"{name}: {quality.share_out_of_range:.1%} of values outside "
                                                     f"the training range [{reference.min}, {reference.max}]."))
+    for name, reference in baseline.categories.items():
+        quality, violation = _category_quality(name, reference, window.categories.get(name), thresholds)
+        features[name] = quality
+        violations += violation
     return features, violations
+
+
+def _missing_violation(name: str, quality: FeatureQuality, thresholds: Thresholds) -> list[Violation]:
+    increase = (quality.missing_rate or 0.0) - (quality.missing_rate_baseline or 0.0)
+    if increase <= thresholds.max_missing_increase:
+        return []
+    return [Violation(check="missing_values", feature=name, value=quality.missing_rate,
+                      threshold=thresholds.max_missing_increase,
+                      description=f"{name}: {quality.missing_rate:.1%} missing, baseline "
+                                  f"{quality.missing_rate_baseline or 0.0:.1%}.")]
+
+
+def _category_quality(name: str, reference: CategoryProfile, current: CategoryProfile | None,
+                      thresholds: Thresholds) -> tuple[FeatureQuality, list[Violation]]:
+    """A categorical feature's missing rate and the share of categories training never saw."""
+    current = current or reference.profile_like([])
+    quality = FeatureQuality(
+        count=current.total, missing_rate_baseline=reference.missing / reference.total if reference.total else None,
+        missing_rate=current.missing / current.total if current.total else None, share_out_of_range=None,
+        non_finite_rate=None, unseen_share_baseline=reference.other / reference.present if reference.present else None,
+        unseen_share=current.other / current.present if current.present else None)
+    if current.total < thresholds.min_count:
+        return quality, []
+    violations = _missing_violation(name, quality, thresholds)
+    unseen = unseen_share(reference, current)
+    if unseen is not None and unseen > thresholds.max_unseen_category_share:
+        violations.append(Violation(check="unseen_categories", feature=name, value=quality.unseen_share,
+                                    threshold=thresholds.max_unseen_category_share,
+                                    description=f"{name}: {quality.unseen_share:.1%} of values are categories "
+                                                f"training never saw (training: {quality.unseen_share_baseline or 0.0:.1%}); "
+                                                "the model scores them as unknown."))
+    return quality, violations
 
 
 def _effect(column: ColumnDrift, thresholds: Thresholds) -> tuple[str, float, float]:
@@ -162,15 +199,20 @@ def _effect(column: ColumnDrift, thresholds: Thresholds) -> tuple[str, float, fl
         return "missing-rate PSI", column.missing_psi or 0.0, thresholds.psi
     measures = (("Wasserstein (sd)", column.wasserstein, thresholds.wasserstein), ("PSI", column.psi, thresholds.psi),
                 ("JS distance", column.js_distance, thresholds.js_distance))
+    if column.distribution_test == "chi_squared":  # categories: the JS distance alone decides the effect
+        measures = measures[2:]
     return next((name, value, limit) for name, value, limit in measures if value is not None and value >= limit)
 
 
 def _column_violation(check: str, name: str, column: ColumnDrift, thresholds: Thresholds, label: str = "") -> Violation:
     measure, value, limit = _effect(column, thresholds)
     parts = []
-    if "distribution" in column.changes:
+    if "distribution" in column.changes and column.distribution_test == "chi_squared":
+        parts.append(f"category shares moved (JS {_figure(column.js_distance)}, PSI {_figure(column.psi)}, "
+                     f"chi-squared p {column.distribution_p_value:.2g})")
+    elif "distribution" in column.changes:
         parts.append(f"values moved (Wasserstein {_figure(column.wasserstein)} sd, PSI {_figure(column.psi)}, "
-                     f"JS {_figure(column.js_distance)}, KS p {column.ks_p_value:.2g})")
+                     f"JS {_figure(column.js_distance)}, KS p {column.distribution_p_value:.2g})")
     if "missing_rate" in column.changes:
         parts.append(f"missing {column.missing_rate_reference or 0.0:.1%} -> {column.missing_rate_current or 0.0:.1%} "
                      f"(p {column.missing_p_value:.2g})")
@@ -241,7 +283,7 @@ def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds) -> l
 def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQuality, thresholds: Thresholds,
                  generated_at: datetime) -> Report:
     data_quality, violations = _data_quality(window, baseline, thresholds)
-    feature_drift = _drift(baseline.features, window.features, thresholds)
+    feature_drift = _drift(baseline.features, window.features, thresholds, baseline.categories, window.categories)
     prediction_drift = _drift(baseline.predictions, window.predictions, thresholds)
     estimated = _estimate(window, baseline, thresholds)
     traffic = traffic_of(window.volume, window.model_name, window.model_version, thresholds.max_other_version_share)

@@ -31,6 +31,9 @@ class Thresholds(BaseModel):
     max_missing_increase: float = Field(0.1, ge=0, le=1, description="missing rate above the baseline's, per feature")
     max_out_of_range_share: float = Field(0.1, ge=0, le=1, description="share of values outside the training range, per feature")
     max_non_finite_share: float = Field(0.01, ge=0, le=1, description="share of +/-infinity values, per feature")
+    # Categories training never saw (or beyond the 100 most frequent it tracks) are scored as
+    # unknown by the one-hot encoder: the model sees nothing of them.
+    max_unseen_category_share: float = Field(0.05, ge=0, le=1, description="share of a categorical feature's values in no training category, above training's own")
     min_records: int = Field(0, ge=0, description="predictions expected per window (0: no volume check)")
     # Above this share of the window's predictions from other versions, the report says the window
     # is mostly another version (expected right after a deploy; if it lasts, the monitor is

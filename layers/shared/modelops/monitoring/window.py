@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, prediction_matrix
+from modelops.statistics.categories import CategoryProfile
 from modelops.statistics.profile import DatasetProfile
 from modelops.capture.records import BATCH, FEEDBACK, LIVE, PREDICTION, SCHEMA_VERSION
 from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
@@ -55,6 +56,8 @@ class WindowProfile(BaseModel):
     end: datetime
     volume: Volume
     features: DatasetProfile
+    # Categorical features, with the baseline's tracked categories (Baseline.categories); not in `features`.
+    categories: dict[str, CategoryProfile] = {}
     predictions: DatasetProfile
     expected_correct: float = 0.0  # sum over predictions of calibrated P(correct) (CBPE)
     # Sum of P(correct) * (1 - P(correct)): the variance of the number of correct predictions if
@@ -69,11 +72,14 @@ class WindowProfile(BaseModel):
     def merge(self, other: "WindowProfile") -> "WindowProfile":
         if (self.model_name, self.model_version) != (other.model_name, other.model_version):
             raise ValueError("profiles of different model versions cannot be merged")
+        if self.categories.keys() != other.categories.keys():
+            raise ValueError("profiles with different categorical features cannot be merged")
         return WindowProfile(
             model_name=self.model_name, model_version=self.model_version,
             start=min(self.start, other.start), end=max(self.end, other.end),
             volume=self.volume.merge(other.volume),
             features=self.features.merge(other.features),
+            categories={name: profile.merge(other.categories[name]) for name, profile in self.categories.items()},
             predictions=self.predictions.merge(other.predictions),
             expected_correct=self.expected_correct + other.expected_correct,
             expected_correct_variance=self.expected_correct_variance + other.expected_correct_variance,

@@ -225,3 +225,46 @@ def test_no_accuracy_estimate_from_a_handful_and_an_interval_with_it(synthetic):
         assert estimate.interval_low <= estimate.estimated_accuracy <= estimate.interval_high
         assert estimate.interval_low <= truth <= estimate.interval_high
     assert (large.interval_high - large.interval_low) < (small.interval_high - small.interval_low) / 2
+
+
+def _with_categories(synthetic, window_values, training_values):
+    """The synthetic baseline and window with one categorical feature, `colour`, added."""
+    from modelops.statistics.categories import fit_categories, profile_categories
+
+    categories = fit_categories(training_values)
+    baseline = synthetic.baseline.model_copy(update={"categories": {"colour": profile_categories(training_values,
+                                                                                                 categories)}})
+    window = window_of(synthetic, synthetic.fresh[:2000]).model_copy(
+        update={"categories": {"colour": profile_categories(window_values, categories)}})
+    quality = LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(2000, THRESHOLDS.min_labels, {"accuracy": 0.8})
+    return build_report(window, baseline, quality, THRESHOLDS, WINDOW_END)
+
+
+@pytest.mark.parametrize("case", ["same", "shifted", "unseen", "missing"])
+def test_categorical_features_are_monitored_for_drift_unseen_categories_and_missing_values(synthetic, case):
+    rng = np.random.default_rng(3)
+    training = rng.choice(["red", "green", "blue"], 6000, p=[0.5, 0.3, 0.2]).tolist()
+    window = {
+        "same": rng.choice(["red", "green", "blue"], 2000, p=[0.5, 0.3, 0.2]).tolist(),
+        "shifted": rng.choice(["red", "green", "blue"], 2000, p=[0.2, 0.3, 0.5]).tolist(),
+        "unseen": rng.choice(["red", "green", "blue", "purple"], 2000, p=[0.4, 0.25, 0.15, 0.2]).tolist(),
+        "missing": rng.choice(["red", "green", "blue", ""], 2000, p=[0.4, 0.2, 0.1, 0.3]).tolist(),
+    }[case]
+    report = _with_categories(synthetic, window, training)
+    colour = [(v.check, v.feature) for v in report.violations if v.feature == "colour"]
+    drift = report.feature_drift.columns["colour"]
+    assert drift.distribution_test == "chi_squared" and report.data_quality["colour"].count == 2000
+    if case == "same":
+        assert colour == [] and drift.verdict == "ok"
+    elif case == "shifted":
+        assert colour == [("feature_drift", "colour")] and drift.changes == ["distribution"]
+        described = next(v.description for v in report.violations if v.feature == "colour")
+        assert "category shares moved" in described and "chi-squared p" in described and "JS distance" in described
+    elif case == "unseen":
+        assert ("unseen_categories", "colour") in colour
+        assert report.data_quality["colour"].unseen_share == pytest.approx(window.count("purple") / 2000)
+        assert report.data_quality["colour"].unseen_share_baseline == 0.0
+    else:
+        assert ("missing_values", "colour") in colour and "missing_rate" in drift.changes
+    assert report.metrics()["DataQualityViolations"] == sum(
+        check in ("unseen_categories", "missing_values") for check, _ in colour)

@@ -118,3 +118,17 @@ def test_batch_predictions_are_profiled_with_live_ones_and_counted_apart(synthet
     assert (merged.volume.predictions, merged.volume.batch_predictions) == (80, 50)
     traffic = traffic_of(profile.volume, *MODEL, 0.5)
     assert (traffic.live_predictions, traffic.batch_predictions) == (30, 50)
+
+
+def test_categorical_profiles_merge_by_addition_and_only_with_the_same_features(synthetic):
+    from modelops.statistics.categories import profile_categories
+
+    categories = ["red", "green"]
+    first = accumulate(synthetic, synthetic.records(synthetic.fresh[:100])).model_copy(
+        update={"categories": {"colour": profile_categories(["red", "red", "", "blue"], categories)}})
+    second = accumulate(synthetic, synthetic.records(synthetic.fresh[100:200])).model_copy(
+        update={"categories": {"colour": profile_categories(["green", None], categories)}})
+    merged = first.merge(second).categories["colour"]
+    assert (merged.counts, merged.other, merged.missing) == ([2, 1], 1, 2)
+    with pytest.raises(ValueError, match="different categorical features"):
+        first.merge(second.model_copy(update={"categories": {}}))
