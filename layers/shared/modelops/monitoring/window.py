@@ -92,6 +92,10 @@ class InvalidRecord(ValueError):
         self.reason = reason
 
 
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class WindowAccumulator:
     """Feed it capture records one by one (`add`), then `finish()` for the window's profile."""
 
@@ -101,6 +105,8 @@ class WindowAccumulator:
         self.model = (model_name, model_version)
         self.window = (start, end)
         self.feature_names = list(baseline.features.columns)
+        self.category_names = list(baseline.categories)  # categorical features: counted, not in the matrix
+        self._categorical = frozenset(self.category_names)
         self.class_keys = [str(label) for label in baseline.classes]
         self.chunk_rows = chunk_rows
         self.volume = Volume()
@@ -109,6 +115,7 @@ class WindowAccumulator:
         self._probabilities: list[list[float]] = []
         self._from_batch: list[bool] = []
         self._features = baseline.features.profile_like(np.empty((0, len(self.feature_names))))
+        self._categories = {name: profile.profile_like([]) for name, profile in baseline.categories.items()}
         self._predictions = baseline.predictions.profile_like(np.empty((0, len(PREDICTION_COLUMNS))))
         self._expected_correct = 0.0
         self._expected_correct_variance = 0.0
@@ -165,44 +172,55 @@ class WindowAccumulator:
             raise InvalidRecord("output")
         return row
 
-    @staticmethod
-    def _checked_inputs(inputs: Any) -> dict[str, Any]:
+    def _checked_inputs(self, inputs: Any) -> dict[str, Any]:
         # Numbers or null only: numpy would silently turn "1.5" or True into a float. An integer
-        # beyond float range would raise OverflowError when put in the matrix.
+        # beyond float range would raise OverflowError when put in the matrix. A categorical
+        # feature's value is a string, or an integer code (counted as its str(), as training reads it).
         if not isinstance(inputs, dict) or not all(
-            value is None or (isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)
+            value is None or (isinstance(value, str) or _is_integer(value) if name in self._categorical else
+                              isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)
                                                            and abs(value) <= sys.float_info.max))
-            for value in inputs.values()
+            for name, value in inputs.items()
         ):
             raise InvalidRecord("inputs")
         return inputs
 
-    def _rows(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """The chunk's feature matrix, probabilities and how many of its rows came from batch jobs;
-        records whose inputs fail the schema are dropped and counted."""
+    def _numeric_part(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The instances without their categorical features: what the feature matrix is made of."""
+        if not self._categorical:
+            return inputs
+        return [{name: value for name, value in instance.items() if name not in self._categorical} for instance in inputs]
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, int, list[dict[str, Any]]]:
+        """The chunk's feature matrix, probabilities, how many of its rows came from batch jobs,
+        and the inputs kept; records whose inputs fail the schema are dropped and counted."""
         try:
-            return (instances_to_matrix(self._inputs, self.feature_names), np.asarray(self._probabilities),
-                    sum(self._from_batch))
+            return (instances_to_matrix(self._numeric_part(self._inputs), self.feature_names),
+                    np.asarray(self._probabilities), sum(self._from_batch), self._inputs)
         except UnknownFeatures:
             pass  # some record in the chunk names a feature the model does not have: find which
-        rows, kept, batch = [], [], 0
+        rows, kept, batch, inputs_kept = [], [], 0, []
         for inputs, probabilities, from_batch in zip(self._inputs, self._probabilities, self._from_batch):
             try:
-                rows.append(instances_to_matrix([inputs], self.feature_names)[0])
+                rows.append(instances_to_matrix(self._numeric_part([inputs]), self.feature_names)[0])
                 kept.append(probabilities)
                 batch += from_batch
+                inputs_kept.append(inputs)
             except UnknownFeatures:
                 self._reasons["unknown_feature"] += 1
         width = len(self.feature_names)
-        return np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, len(self.class_keys)), batch
+        return (np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, len(self.class_keys)), batch,
+                inputs_kept)
 
     def _flush(self) -> None:
         if not self._inputs:
             return
-        features, probabilities, batch = self._rows()
+        features, probabilities, batch, inputs = self._rows()
         self._inputs, self._probabilities, self._from_batch = [], [], []
         if not len(features):
             return
+        for name, profile in self._categories.items():
+            self._categories[name] = profile.merge(profile.profile_like([instance.get(name) for instance in inputs]))
         outputs = prediction_matrix(probabilities)
         self._features = self._features.merge(self.baseline.features.profile_like(features))
         self._predictions = self._predictions.merge(self.baseline.predictions.profile_like(outputs))
@@ -223,6 +241,6 @@ class WindowAccumulator:
         })
         return WindowProfile(
             model_name=self.model[0], model_version=self.model[1], start=self.window[0], end=self.window[1],
-            volume=volume, features=self._features, predictions=self._predictions,
+            volume=volume, features=self._features, categories=self._categories, predictions=self._predictions,
             expected_correct=self._expected_correct, expected_correct_variance=self._expected_correct_variance,
         )
