@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, Calibration, prediction_class_edges, prediction_matrix
+from modelops.artifacts.baseline import PREDICTION_COLUMNS, REGRESSION_PREDICTION_COLUMNS, Baseline, Calibration, prediction_class_edges, prediction_matrix
 from modelops.statistics.categories import CategoryProfile, fit_categories, profile_categories
 from modelops.statistics.profile import fit_bin_edges, profile_matrix
 
@@ -73,4 +73,21 @@ def build_baseline(pipeline: Any, classes: list[Any], feature_names: list[str], 
         predictions=profile_matrix(outputs, list(PREDICTION_COLUMNS), prediction_edges),
         calibration=fit_calibration(out_of_fold[:, 1], _correct(classes, out_of_fold, train_labels)),
         reference_accuracy=float(_correct(classes, outputs, test_labels).mean()),
+    )
+
+
+def build_regression_baseline(pipeline: Any, feature_names: list[str], train_features: np.ndarray,
+                              test_features: np.ndarray, bins: int = BINS, *,
+                              categorical: Mapping[str, Sequence[object]] | None = None) -> Baseline:
+    """A regressor's baseline: features as for a classifier; predictions the one column of
+    predicted values on the held-out split. No calibration: a regressor gives no probability of
+    being right, so the monitor reports its error only from labels (modelops.artifacts.baseline)."""
+    feature_edges = {name: fit_bin_edges(train_features[:, index], bins) for index, name in enumerate(feature_names)}
+    values = np.asarray(pipeline.predict(test_features), dtype=np.float64).reshape(-1, 1)
+    return Baseline(
+        task="regression", classes=[],
+        features=profile_matrix(train_features, feature_names, feature_edges),
+        categories=profile_training_categories(categorical or {}),
+        predictions=profile_matrix(values, list(REGRESSION_PREDICTION_COLUMNS),
+                                   {REGRESSION_PREDICTION_COLUMNS[0]: fit_bin_edges(values[:, 0], bins)}),
     )

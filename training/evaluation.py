@@ -8,11 +8,9 @@ training rows) for RMSE and R². A model that cannot beat that has learned nothi
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
-
 from modelops.statistics.classification import classification_report
+from modelops.statistics.regression import regression_report
 
-REGRESSION_METRICS = ("mae", "rmse", "r2")
 
 
 def class_priors(labels: np.ndarray, classes: list[Any]) -> np.ndarray:
@@ -25,12 +23,6 @@ def evaluate(pipeline: Any, features: np.ndarray, labels: np.ndarray, classes: l
     priors = np.tile(class_priors(train_labels, classes), (len(labels), 1))
     baseline = classification_report(labels, priors, classes)
     return {"model": model, "best_constant": baseline}
-
-
-def regression_report(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    truth, predicted = np.asarray(truth, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
-    return {"mae": float(mean_absolute_error(truth, predicted)), "rmse": float(root_mean_squared_error(truth, predicted)),
-            "r2": float(r2_score(truth, predicted)), "bias": float(np.mean(predicted - truth))}
 
 
 def evaluate_regression(pipeline: Any, features: np.ndarray, targets: np.ndarray, train_targets: np.ndarray) -> dict[str, Any]:

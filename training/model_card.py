@@ -6,7 +6,7 @@ from typing import Any
 
 from modelops.artifacts.library_versions import MODEL_LIBRARIES
 from modelops.artifacts.manifest import Manifest
-from training.evaluation import REGRESSION_METRICS
+from modelops.statistics.regression import REGRESSION_METRICS
 from training.model_selection import cv_description, format_params, table_header, table_rows
 from training.pipeline import MIN_CATEGORY_ROWS
 from training.quality_gate import LOWER_IS_BETTER

@@ -23,14 +23,15 @@ from training.registry import ModelRegistry
 from training import quality_gate
 from training.cleaning import Dataset, clean
 from training.data import BUNDLED, BUNDLED_NAME, load_bundled, load_csv
-from training.evaluation import REGRESSION_METRICS, evaluate, evaluate_regression
+from modelops.statistics.regression import REGRESSION_METRICS
+from training.evaluation import evaluate, evaluate_regression
 from training.feature_types import Overrides
 from training.model_card import MODEL_CARD_FILE, render as render_model_card
 from training.model_selection import (AUTO, DEFAULT_METRIC, SELECTION_METRICS, Selection, SelectionImpossible,
                                       SelectionSettings, describe, scoring_for, select)
 from training.pipeline import CANDIDATES, ESTIMATOR_NAMES, Columns, all_cores, build_pipeline, fit_timed, json_safe_params
 from modelops.artifacts.baseline import BASELINE_FILE
-from training.baseline import build_baseline
+from training.baseline import build_baseline, build_regression_baseline
 from training.explainer import build_explainer
 from training.importance import global_importance
 from training.onnx_export import ONNX_FILE
@@ -241,19 +242,22 @@ def run(args: argparse.Namespace) -> Manifest:
     artifact = serialize(pipeline)
     files: dict[str, bytes] = {}
     records = {}
+    stage(f"Building the monitoring baseline ({time.perf_counter() - started_run:.0f} s elapsed)")
+    # Numeric (and boolean) features get binned profiles; categorical ones, every column
+    # numeric_columns() leaves out, get category counts.
+    numeric = dataset.numeric_columns()
+    numeric_names = [dataset.feature_names[i] for i in numeric]
+    train_numeric = np.asarray(x_train[:, numeric], dtype=np.float64)
+    categorical = {name: x_train[:, index].tolist() for index, name in enumerate(dataset.feature_names)
+                   if index not in numeric}
     if task == "classification":
-        stage(f"Building the monitoring baseline ({time.perf_counter() - started_run:.0f} s elapsed)")
-        # Numeric (and boolean) features get binned profiles; categorical ones, every column
-        # numeric_columns() leaves out, get category counts.
-        numeric = dataset.numeric_columns()
-        train_numeric = np.asarray(x_train[:, numeric], dtype=np.float64)
-        categorical = {name: x_train[:, index].tolist() for index, name in enumerate(dataset.feature_names)
-                       if index not in numeric}
         with all_cores(pipeline):  # the baseline refits it on folds of the training split
-            files[BASELINE_FILE] = build_baseline(pipeline, classes, [dataset.feature_names[i] for i in numeric],
-                                                  train_numeric, x_test, y_test,
-                                                  training_split=(x_train, y_train), categorical=categorical).to_json()
-        records["baseline"] = file_record(BASELINE_FILE, files[BASELINE_FILE], "json")
+            baseline = build_baseline(pipeline, classes, numeric_names, train_numeric, x_test, y_test,
+                                      training_split=(x_train, y_train), categorical=categorical)
+    else:
+        baseline = build_regression_baseline(pipeline, numeric_names, train_numeric, x_test, categorical=categorical)
+    files[BASELINE_FILE] = baseline.to_json()
+    records["baseline"] = file_record(BASELINE_FILE, files[BASELINE_FILE], "json")
     estimator = selection.chosen if selection else args.estimator
     manifest = build_manifest(
         name=args.name,

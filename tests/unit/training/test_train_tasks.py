@@ -94,7 +94,12 @@ def test_diabetes_is_regression_with_its_metrics_gate_and_card(bucket, diabetes)
     assert model["mae"] < constant["mae"] and model["rmse"] < constant["rmse"] and model["r2"] > 0.3
     assert manifest.metrics["gate"] == {"metric": "r2", "threshold": 0.3, "passed": True, "reasons": [],
                                         "compared_with": None}
-    assert "baseline" not in manifest.files and manifest.explainer is None  # not yet served for regression
+    assert manifest.explainer is None  # explanations of a regressor: not yet served
+    baseline = Baseline.from_json(store.read(manifest.name, manifest.version, BASELINE_FILE))
+    assert baseline.task == "regression" and baseline.calibration is None and baseline.classes == []
+    held_out_predictions = baseline.predictions.columns["value"]
+    assert held_out_predictions.count == manifest.training["test_rows"]  # the held-out split's predictions
+    assert set(baseline.features.columns) == {feature.name for feature in manifest.features}
     assert manifest.importance.permutation.scoring == "r2"
     assert manifest.onnx_verification["passed"] is True
     card = store.read(manifest.name, manifest.version, "model_card.md").decode()

@@ -10,7 +10,8 @@ and never reads training data:
   for an all-numeric model, so a baseline written before it existed still reads, and a monitor
   that does not know it yet ignores it;
 - `predictions`: the model's outputs on the held-out split, as two columns (PREDICTION_COLUMNS):
-  the predicted class's index in `classes`, and the confidence (the highest probability);
+  the predicted class's index in `classes`, and the confidence (the highest probability); for a
+  regressor (`task`), one column, the predicted value (REGRESSION_PREDICTION_COLUMNS);
 - `calibration`: how often the model is right at each confidence (isotonic, so it rises with
   confidence), fitted on out-of-fold predictions over the whole training split (every row
   predicted by a model that did not see it). Averaged over a window's confidences it estimates
@@ -18,7 +19,7 @@ and never reads training data:
   moves predictions toward the decision boundary, not a change of the concept itself.
 numpy only: this runs in the monitor's Lambda layer.
 """
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,6 +30,7 @@ from modelops.statistics.profile import DatasetProfile
 
 BASELINE_FILE = "baseline.json"
 PREDICTION_COLUMNS = ("predicted_class", "confidence")
+REGRESSION_PREDICTION_COLUMNS = ("value",)
 
 
 class Calibration(BaseModel):
@@ -58,12 +60,25 @@ class Baseline(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     schema_version: int = 1
+    # A regressor's baseline: `predictions` is the one column REGRESSION_PREDICTION_COLUMNS (the
+    # predicted value on the held-out split), no classes, no calibration, no reference accuracy:
+    # there is no label-free estimate of a regressor's error to calibrate.
+    task: Literal["classification", "regression"] = "classification"
     classes: list[int | str]
     features: DatasetProfile
     predictions: DatasetProfile
-    calibration: Calibration
-    reference_accuracy: float  # held-out accuracy: what the estimate is compared with
+    calibration: Calibration | None = None
+    reference_accuracy: float | None = None  # held-out accuracy: what the estimate is compared with
     categories: dict[str, CategoryProfile] = {}  # categorical features (module docstring); not in `features`
+
+    @model_validator(mode="after")
+    def _task_fields(self) -> "Baseline":
+        if self.task == "classification" and (self.calibration is None or self.reference_accuracy is None
+                                               or len(self.classes) < 2):
+            raise ValueError("a classifier's baseline needs its classes, calibration and reference accuracy")
+        if self.task == "regression" and (self.classes or self.calibration is not None):
+            raise ValueError("a regressor's baseline has no classes and no calibration")
+        return self
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
