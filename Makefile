@@ -24,7 +24,7 @@ SAM_ENV := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0 AW
 # make deploy uses your credentials and region (AWS_PROFILE, AWS_REGION, ...), not the build's us-east-1.
 SAM_ENV_DEPLOY := PATH="$(dir $(PY312)):$$PATH" PY312="$(PY312)" SAM_CLI_TELEMETRY=0
 
-.PHONY: help venv demo serve batch openapi train deploy test unit integration lint checkov build build-all built-smoke bench clean
+.PHONY: help venv demo serve batch openapi train deploy test unit integration lint checkov build build-all built-smoke bench clean page-scripts chromium
 
 help:
 	@echo "make demo   train, publish, serve, predict on a local moto server (no AWS, no Docker)"
@@ -64,7 +64,23 @@ $(RUNTIME_DIR)/.installed: requirements/lambda-runtime.txt
 
 venv: $(VENV)/.installed $(SAM_VENV)/.installed
 
-demo: $(VENV)/.installed
+# The report page's chart libraries (vega, vega-lite, vega-embed from the npm registry, pinned and
+# integrity-checked in layers/shared/modelops/monitoring/page/scripts.json), into the package's
+# git-ignored vendor/: the tests import them from there and the layer build copies them.
+PAGE_SCRIPTS := layers/shared/modelops/monitoring/page/vendor/.fetched
+$(PAGE_SCRIPTS): layers/shared/modelops/monitoring/page/scripts.json layers/shared/fetch_chart_scripts.py
+	$(PY312) layers/shared/fetch_chart_scripts.py
+	touch $@
+page-scripts: $(PAGE_SCRIPTS)
+
+# Debian's Chromium for the report page's browser test (tests/integration/test_report_page.py);
+# installed once, as root (CI runs as root), when missing.
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+chromium: /usr/bin/chromium
+
+demo: $(VENV)/.installed $(PAGE_SCRIPTS)
 	$(PY) -m devtools.demo
 
 # The real handler behind a local HTTP server, S3 on a moto server, a freshly trained model.
@@ -100,11 +116,11 @@ deploy: venv
 		$(if $(MODEL_NAME),--model-name $(MODEL_NAME)) $(if $(MODEL_RUNTIME),--model-runtime $(MODEL_RUNTIME)) \
 		$(foreach p,$(PARAMS),--parameter $(p))
 
-unit: $(VENV)/.installed
+unit: $(VENV)/.installed $(PAGE_SCRIPTS)
 	$(PY) -m pytest -q tests/unit
 
 # tests/fuzz: seeded property-based fuzzing of the API, 10,000+ requests (about a minute).
-integration: $(VENV)/.installed
+integration: $(VENV)/.installed $(PAGE_SCRIPTS) /usr/bin/chromium
 	$(PY) -m pytest -q tests/integration tests/fuzz
 
 # import-linter: modelops' imports flow one way (.importlinter).
@@ -138,7 +154,7 @@ built-smoke: venv $(RUNTIME_DIR)/.installed
 	$(MAKE) build ARCH=x86_64
 	$(PY) -m pytest -q tests/built
 
-test: venv
+test: venv $(PAGE_SCRIPTS) /usr/bin/chromium
 	$(PY) -m pytest -q tests/unit tests/integration tests/fuzz
 	$(MAKE) lint
 	$(MAKE) checkov

@@ -10,6 +10,7 @@ import io
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from devtools.local.capture_delivery import deliver
 from devtools.local.lambda_local import cold_start, invoker, load_event
@@ -17,6 +18,9 @@ from devtools.local.aws import create_alert_queue, create_model_bucket, create_m
 from devtools.local.traffic import batches, feedback_event, predict_event, shifted
 from modelops.artifacts.features import matrix_to_instances
 from modelops.platform.aws_clients import client
+
+
+PAGE_FILE = Path(".cache/demo/report.html")  # git-ignored; the drifted window's page
 
 
 def heading(text: str) -> None:
@@ -111,6 +115,11 @@ def monitor_production(invoke, env: dict[str, str]) -> None:
     print(_telemetry_summary(telemetry.getvalue()))
     summary = s3.get_object(Bucket=monitoring, Key=result["summary"])["Body"].read().decode()
     print("\n" + "\n".join(summary.splitlines()[:24]) + "\n...")
+    # The window's report page, as a person would download it from the bucket: it needs no network.
+    PAGE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    PAGE_FILE.write_bytes(s3.get_object(Bucket=monitoring, Key=result["page"])["Body"].read())
+    print(f"\nReport page with charts (s3://{monitoring}/{result['page']}), saved for your browser:\n"
+          f"  {PAGE_FILE.resolve().as_uri()}")
     alerts = client("sqs").receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
     print(f"SNS alert e-mails/messages sent: {len(alerts)}"
           + (f" (first line: {alerts[0]['Body'].splitlines()[0]!r})" if alerts else ""))

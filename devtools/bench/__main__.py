@@ -147,7 +147,7 @@ def publish_bench_model() -> BenchModel:
     return BenchModel(models, manifest, pipeline, clean(load_bundled())[0])
 
 
-def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
+def monitor_rows(model: BenchModel, sizes: tuple[int, ...] = SIZES) -> list[tuple[str, str, str, str]]:
     from devtools.local.aws import create_monitoring_bucket
     from modelops.platform.aws_clients import client
 
@@ -156,7 +156,7 @@ def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
     empty = create_monitoring_bucket("bench-empty")
     floor = _measure("monitor", _settings_env(models, empty, manifest.name, manifest.version))
     rows.append(("monitor, empty window (floor)", "0", f"{floor['seconds']:.2f} s", f"{floor['peak_mb']:.0f} MB"))
-    for count in SIZES:
+    for count in sizes:
         bucket = create_monitoring_bucket(f"bench-{count}")
         _write_window(s3, bucket, model.pipeline, model.data, count, manifest.name, manifest.version)
         env = _settings_env(models, bucket, manifest.name, manifest.version)
@@ -164,7 +164,7 @@ def monitor_rows(model: BenchModel) -> list[tuple[str, str, str, str]]:
         rows.append((f"monitor, {count:,} predictions + 1% labels", f"{measured['records']:,}",
                      f"{measured['seconds']:.1f} s ({measured['records'] / measured['seconds']:,.0f} rec/s)",
                      f"{measured['peak_mb']:.0f} MB (+{measured['peak_mb'] - floor['peak_mb']:.0f})"))
-        if count == SIZES[0]:
+        if count == sizes[0]:
             naive = _measure("naive", env)
             rows.append((f"naive: load window, then profile, {count:,}", f"{naive['records']:,}",
                          f"{naive['seconds']:.1f} s", f"{naive['peak_mb']:.0f} MB (+{naive['peak_mb'] - floor['peak_mb']:.0f})"))
@@ -288,6 +288,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=["monitor", "naive", "leak"])
     parser.add_argument("--inference-only", action="store_true", help="only the inference tables (needs a build)")
+    parser.add_argument("--monitor-only", action="store_true", help="only the monitor table (no build needed)")
+    parser.add_argument("--monitor-sizes", type=lambda text: tuple(int(size) for size in text.split(",")), default=SIZES,
+                        help="window sizes of the monitor rows, e.g. 100000,1000000,10000000 (default: %(default)s)")
     args = parser.parse_args()
     if args.child == "leak":
         leak_child()
@@ -302,11 +305,14 @@ def main() -> None:
         client.cache_clear()
         started = time.perf_counter()
         model = publish_bench_model()
-        print_inference_tables(model)
+        if not args.monitor_only:
+            print_inference_tables(model)
         if args.inference_only:
             return
         print_table("Monitor (30 features, S3 on the local moto server, one fresh process per row)",
-                    ("run", "records read", "time", "peak RSS"), monitor_rows(model))
+                    ("run", "records read", "time", "peak RSS"), monitor_rows(model, args.monitor_sizes))
+        if args.monitor_only:
+            return
         print_table(f"Leak check: {LEAK_REQUESTS:,} sequential handler calls, 13 kinds of request cycled (after "
                     f"{LEAK_WARMUP:,} warm-up calls; fresh process per runtime; heap traced by tracemalloc)",
                     ("handler", "requests (status:count)", "RSS before -> after",

@@ -61,6 +61,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     notified = False
     if report.violations and settings.alert_topic_arn:
         client("sns").publish(TopicArn=settings.alert_topic_arn, Subject=alert_subject(report),
-                              Message=alert_message(report, settings.monitoring_bucket, run.keys))
+                              Message=alert_message(report, settings.monitoring_bucket, run.keys,
+                                                    client("s3").meta.region_name))
         notified = True
     return {**run.outcome(), "notified": notified}

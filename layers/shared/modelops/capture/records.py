@@ -10,6 +10,7 @@ LOG_LEVEL. Format (schema_version 1):
     (batch scoring adds "origin": "batch" and writes gzip objects straight to capture/YYYY/MM/DD/HH/)
     {"record_type": "feedback", "schema_version": 1, "prediction_id": "...", "time": "...",
      "model_name": "...", "model_version": "...", "label": 1}
+A regressor's prediction has "output": {"value": 151.2}, and its label is a number.
 """
 import random
 import sys
@@ -26,6 +27,14 @@ FEEDBACK = "feedback"
 LIVE, BATCH = "live", "batch"
 # What the log subscription filter matches on: no other line this function writes has it.
 FILTER_PATTERN = '{ $.record_type = "prediction" || $.record_type = "feedback" }'
+
+
+def finite_number(value: Any) -> float | None:
+    """A number a record may carry as a regressor's prediction or label: finite, not a bool; else
+    None. A comparison, not math.isfinite: it also refuses an integer too large for a float."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and -sys.float_info.max <= value <= sys.float_info.max:
+        return float(value)
+    return None
 
 
 def _now() -> str:

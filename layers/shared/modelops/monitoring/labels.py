@@ -15,9 +15,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from modelops.capture.records import FEEDBACK, PREDICTION
+from modelops.capture.records import FEEDBACK, PREDICTION, finite_number
 from modelops.capture.reader import parse_time
 from modelops.statistics.classification import classification_report
+from modelops.statistics.regression import regression_report
 from modelops.platform.ids import prediction_time
 
 
@@ -37,7 +38,7 @@ class Ledger(BaseModel):
     labels_unmatched: int  # of those, no captured prediction has the id (sampled out, or a wrong id)
     labels_other_windows: int  # labels read for predictions of other windows (or ids not made by us)
     duplicate_labels: int  # an id labelled again: the latest label counts
-    unknown_class_labels: int  # a label that is not one of the model's classes
+    unknown_class_labels: int  # a label that is not one of the classifier's classes (a regressor's: not a finite number)
     label_delay: LabelDelay | None  # label time minus prediction time, over matched labels
 
 
@@ -47,14 +48,14 @@ class ModelQuality(BaseModel):
     status: Literal["ok", "insufficient_labels"]
     min_labels: int
     ledger: Ledger
-    metrics: dict[str, Any] | None  # classification_report of the matched labels
+    metrics: dict[str, Any] | None  # classification_report (a regressor: regression_report) of the matched labels
     training_metrics: dict[str, Any]  # the same report on training's held-out rows
 
 
 class CollectedLabels(BaseModel):
     """What the feedback pass keeps: the latest label per prediction id, and what it set aside."""
 
-    labels: dict[str, tuple[int, datetime]] = {}  # prediction id -> (class index, label time)
+    labels: dict[str, tuple[int | float, datetime]] = {}  # prediction id -> (class index or value, label time)
     other_windows: int = 0
     duplicates: int = 0
     unknown_class: int = 0
@@ -77,31 +78,33 @@ class JoinedPredictions(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     ids: list[str] = []
-    truth: list[int] = []  # class indexes
-    probabilities: list[list[float]] = []
+    truth: list[int | float] = []  # class indexes (a regressor: the true values)
+    probabilities: list[list[float]] = []  # a regressor: [predicted value]
     delays: list[float] = []  # label time minus prediction time, seconds
 
 
 class LabelJoin:
-    def __init__(self, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime):
+    def __init__(self, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime,
+                 regression: bool = False):
         self.classes = classes
+        self.regression = regression  # labels are numbers, predictions {"value": number}
         self.class_index = {str(label): position for position, label in enumerate(classes)}
         self.model = (model_name, model_version)
         self.window = (start, end)
-        self._labels: dict[str, tuple[int, datetime]] = {}  # prediction id -> (class index, label time)
+        self._labels: dict[str, tuple[int | float, datetime]] = {}  # prediction id -> (class index or value, label time)
         self._other_windows = 0
         self._duplicates = 0
         self._unknown_class = 0
-        self._truth: list[int] = []
+        self._truth: list[int | float] = []
         self._probabilities: list[list[float]] = []
         self._delays: list[float] = []
         self._matched_ids: list[str] = []
 
     @classmethod
     def with_labels(cls, classes: list[Any], model_name: str, model_version: str, start: datetime, end: datetime,
-                    collected: CollectedLabels) -> "LabelJoin":
+                    collected: CollectedLabels, regression: bool = False) -> "LabelJoin":
         """A join whose feedback pass was run elsewhere (a backfill's merged partitions)."""
-        join = cls(classes, model_name, model_version, start, end)
+        join = cls(classes, model_name, model_version, start, end, regression)
         join._labels = dict(collected.labels)
         join._other_windows, join._duplicates = collected.other_windows, collected.duplicates
         join._unknown_class = collected.unknown_class
@@ -136,7 +139,7 @@ class LabelJoin:
         if predicted_at is None or not self.window[0] <= predicted_at < self.window[1]:
             self._other_windows += 1
             return
-        position = self.class_index.get(str(record.get("label")))
+        position = finite_number(record.get("label")) if self.regression else self.class_index.get(str(record.get("label")))
         if position is None:
             self._unknown_class += 1
             return
@@ -154,11 +157,16 @@ class LabelJoin:
         if label is None:
             return
         try:
-            probabilities = [float(record["output"]["probabilities"][str(c)]) for c in self.classes]
+            if self.regression:
+                probabilities = [finite_number(record["output"]["value"])]
+            else:
+                probabilities = [float(record["output"]["probabilities"][str(c)]) for c in self.classes]
             predicted_at = parse_time(record["time"])
         except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range
             return  # the window profile counts the record as invalid
-        if predicted_at is None or not all(0 <= p <= 1 for p in probabilities):  # also refuses NaN
+        if predicted_at is None or None in probabilities:
+            return
+        if not self.regression and not all(0 <= p <= 1 for p in probabilities):  # also refuses NaN
             return
         del self._labels[record["prediction_id"]]  # matched once; a duplicate prediction line is not a second label
         self._matched_ids.append(identifier)
@@ -182,7 +190,9 @@ class LabelJoin:
                                    max_seconds=float(delays.max())) if matched else None,
         )
         metrics = None
-        if matched >= min_labels:
+        if matched >= min_labels and self.regression:
+            metrics = regression_report(self._truth, np.asarray(self._probabilities)[:, 0])
+        elif matched >= min_labels:
             truth = np.array(self.classes, dtype=object)[np.asarray(self._truth)]
             metrics = classification_report(truth, np.asarray(self._probabilities), self.classes)
         return ModelQuality(status="ok" if metrics else "insufficient_labels", min_labels=min_labels, ledger=ledger,

@@ -13,6 +13,7 @@ class MonitorMetric(StrEnum):
     WORST_PSI = "WorstPsi"
     PREDICTION_DRIFT = "PredictionDrift"
     ACCURACY = "Accuracy"
+    MEAN_ABSOLUTE_ERROR = "MeanAbsoluteError"  # a regressor's, from labels
     ESTIMATED_ACCURACY = "EstimatedAccuracy"
     LABELLED_FRACTION = "LabelledFraction"
     OTHER_VERSION_SHARE = "OtherVersionShare"  # share of the window's predictions from other versions

@@ -8,11 +8,13 @@ import math
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from modelops.artifacts.baseline import Baseline
 from modelops.statistics.categories import CategoryProfile
+from modelops.statistics.regression import REGRESSION_METRICS
 from modelops.statistics.drift import ColumnDrift, DatasetDrift, compare_dataset, unseen_share
+from modelops.statistics.profile import DatasetProfile
 from modelops.monitoring.labels import ModelQuality
 from modelops.monitoring.metrics import MonitorMetric
 from modelops.monitoring.settings import Thresholds
@@ -21,8 +23,13 @@ from modelops.monitoring.window import Volume, WindowProfile
 
 DATA_QUALITY_CHECKS = ("invalid_records", "unreadable_capture", "volume", "missing_values", "out_of_range",
                        "non_finite", "unseen_categories")
-MODEL_QUALITY_CHECKS = ("accuracy", "estimated_accuracy")
+MODEL_QUALITY_CHECKS = ("accuracy", "estimated_accuracy", "error")
+# The figures on labels a report shows beside training's, per task (the summary and the page).
+LABELLED_METRICS = {"classification": ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"),
+                    "regression": REGRESSION_METRICS}
 INTERVAL_Z = 1.96  # the estimate's interval is a two-sided 95% one
+# How a status is written for people: the summary's title, the alert, the report page.
+STATUS_WORDS = {"ok": "OK", "alert": "ALERT", "insufficient_data": "INSUFFICIENT DATA"}
 
 
 class Violation(BaseModel):
@@ -51,8 +58,8 @@ class FeatureQuality(BaseModel):
 class EstimatedQuality(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
-    method: str = "cbpe"
-    status: Literal["ok", "insufficient_data"]
+    method: str = "cbpe"  # "none" for a regressor: no label-free estimate of its error is sound
+    status: Literal["ok", "insufficient_data", "not_applicable"]
     predictions: int  # what the estimate averages over; below min_count there is no estimate
     min_count: int
     estimated_accuracy: float | None
@@ -60,7 +67,46 @@ class EstimatedQuality(BaseModel):
     # probabilities) plus the calibration's sampling error (its rows), clipped to [0, 1].
     interval_low: float | None = None
     interval_high: float | None = None
-    reference_accuracy: float
+    reference_accuracy: float | None  # None for a regressor
+
+
+class Histogram(BaseModel):
+    """One column's bins as the drift tests counted them, in the profile layout of
+    statistics.profile (underflow, the in-range bins, the point bin {edges[-1]}, overflow, missing).
+    In the report so that it alone shows what a verdict was computed on (the report page charts
+    these); the reference counts are otherwise only in the model bucket's baseline."""
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    edges: list[float]
+    reference: list[int]  # the baseline's counts
+    current: list[int]  # this window's counts
+
+    @model_validator(mode="after")
+    def _layout(self) -> "Histogram":
+        if not len(self.reference) == len(self.current) == len(self.edges) + 3:
+            raise ValueError("reference and current must have len(edges) + 3 counts")
+        return self
+
+
+class CategoryHistogram(BaseModel):
+    """A categorical feature's buckets (statistics.categories): the tracked categories, then
+    `other`, then `missing`."""
+    categories: list[str]
+    reference: list[int]
+    current: list[int]
+
+    @model_validator(mode="after")
+    def _layout(self) -> "CategoryHistogram":
+        if not len(self.reference) == len(self.current) == len(self.categories) + 2:
+            raise ValueError("reference and current must have len(categories) + 2 counts")
+        return self
+
+
+class Histograms(BaseModel):
+    classes: list[int | str] = []  # the predicted_class column's in-range bin i is classes[i]
+    features: dict[str, Histogram] = {}
+    categories: dict[str, CategoryHistogram] = {}  # categorical features
+    predictions: dict[str, Histogram] = {}
 
 
 class Report(BaseModel):
@@ -69,6 +115,7 @@ class Report(BaseModel):
     schema_version: int = 2
     model_name: str
     model_version: str
+    task: Literal["classification", "regression"] = "classification"  # the baseline's: which quality figures
     generated_at: datetime
     window_start: datetime
     window_end: datetime
@@ -85,6 +132,14 @@ class Report(BaseModel):
     estimated_quality: EstimatedQuality
     model_quality: ModelQuality
     thresholds: Thresholds
+    # Empty in reports written before the report page existed (the field was added, not changed).
+    histograms: Histograms = Field(default_factory=Histograms)
+
+    def features_by_change(self) -> list[tuple[str, ColumnDrift]]:
+        """Drifted first, then by how far values moved (Wasserstein sees location and spread), then
+        PSI: the order of the summary's table and of the report page."""
+        return sorted(self.feature_drift.columns.items(),
+                      key=lambda item: (item[1].verdict != "drift", -(item[1].wasserstein or 0.0), -(item[1].psi or 0.0)))
 
     def metrics(self) -> dict[str, float]:
         """What CloudWatch gets (modelops.monitoring.metrics); a figure that does not
@@ -98,7 +153,8 @@ class Report(BaseModel):
             MonitorMetric.DRIFTED_FEATURES: len(self.feature_drift.drifted_columns),
             MonitorMetric.WORST_PSI: max(psis) if psis else None,
             MonitorMetric.PREDICTION_DRIFT: 1 if self.prediction_drift.drifted_columns else 0,
-            MonitorMetric.ACCURACY: self.model_quality.metrics["accuracy"] if self.model_quality.metrics else None,
+            MonitorMetric.ACCURACY: (self.model_quality.metrics or {}).get("accuracy"),
+            MonitorMetric.MEAN_ABSOLUTE_ERROR: (self.model_quality.metrics or {}).get("mae"),
             MonitorMetric.ESTIMATED_ACCURACY: self.estimated_quality.estimated_accuracy,
             MonitorMetric.LABELLED_FRACTION: self.model_quality.ledger.labelled_fraction,
             MonitorMetric.OTHER_VERSION_SHARE: None if self.traffic.monitored_share is None else 1 - self.traffic.monitored_share,
@@ -237,14 +293,29 @@ def _drift_violations(feature_drift: DatasetDrift, prediction_drift: DatasetDrif
     return violations
 
 
+def _error_violations(quality: ModelQuality, thresholds: Thresholds) -> list[Violation]:
+    """A regressor's labelled MAE against training's held-out MAE (relative: the units are the target's)."""
+    trained = quality.training_metrics.get("mae")
+    if not quality.metrics or trained is None:
+        return []
+    limit = trained * (1.0 + thresholds.max_error_increase)
+    if quality.metrics["mae"] <= limit:
+        return []
+    return [Violation(check="error", value=quality.metrics["mae"], threshold=limit,
+                      description=f"Mean absolute error {quality.metrics['mae']:.4g} on {quality.ledger.labelled} labels "
+                                  f"(bias {quality.metrics['bias']:+.4g}); training {trained:.4g}.")]
+
+
 def _quality_violations(estimated: EstimatedQuality, quality: ModelQuality, thresholds: Thresholds) -> list[Violation]:
+    if estimated.status == "not_applicable":  # a regressor
+        return _error_violations(quality, thresholds)
     violations = []
     trained = quality.training_metrics.get("accuracy")
     if quality.metrics and trained is not None and quality.metrics["accuracy"] < trained - thresholds.max_accuracy_drop:
         violations.append(Violation(check="accuracy", value=quality.metrics["accuracy"], threshold=trained - thresholds.max_accuracy_drop,
                                     description=f"Accuracy {quality.metrics['accuracy']:.3f} on {quality.ledger.labelled} labels; "
                                                 f"training {trained:.3f}."))
-    floor = estimated.reference_accuracy - thresholds.max_estimated_accuracy_drop
+    floor = (estimated.reference_accuracy or 0.0) - thresholds.max_estimated_accuracy_drop
     if estimated.status == "ok" and estimated.estimated_accuracy is not None and estimated.estimated_accuracy < floor:
         violations.append(Violation(check="estimated_accuracy", value=estimated.estimated_accuracy, threshold=floor,
                                     description=f"Estimated accuracy {estimated.estimated_accuracy:.3f} (no labels needed); "
@@ -256,6 +327,8 @@ def _estimate(window: WindowProfile, baseline: Baseline, thresholds: Thresholds)
     count = window.predictions.rows
     fields: dict[str, Any] = {"predictions": count, "min_count": thresholds.min_count,
                               "reference_accuracy": baseline.reference_accuracy}
+    if baseline.calibration is None:  # a regressor: nothing to calibrate a probability of being right on
+        return EstimatedQuality(method="none", status="not_applicable", estimated_accuracy=None, **fields)
     if count < thresholds.min_count or window.estimated_accuracy is None:
         return EstimatedQuality(status="insufficient_data", estimated_accuracy=None, **fields)
     estimate = window.estimated_accuracy
@@ -267,8 +340,11 @@ def _estimate(window: WindowProfile, baseline: Baseline, thresholds: Thresholds)
                             interval_high=min(1.0, estimate + half), **fields)
 
 
-def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds) -> list[str]:
+def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds, regression: bool) -> list[str]:
     notes = []
+    if regression:
+        notes.append("A regressor: its error is measured from labels only (no label-free estimate of it is sound); "
+                     "without labels this report covers data quality and drift of inputs and predicted values.")
     if traffic.mostly_other_versions:
         others = ", ".join(f"{v.model_name} {v.model_version} ({v.share:.0%})" for v in traffic.versions if not v.monitored)
         notes.append(f"This window is mostly another model version: {others}. This report covers "
@@ -278,6 +354,21 @@ def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds) -> l
         notes.append(f"Insufficient data: {window.volume.predictions} predictions of this version in the window, "
                      f"{thresholds.min_count} needed (min_count) for drift verdicts and the accuracy estimate.")
     return notes
+
+
+def _histograms(window: WindowProfile, baseline: Baseline) -> Histograms:
+    def pairs(reference: DatasetProfile, current: DatasetProfile) -> dict[str, Histogram]:
+        return {name: Histogram(edges=reference.columns[name].edges, reference=reference.columns[name].counts,
+                                current=column.counts)
+                for name, column in current.columns.items() if name in reference.columns}
+
+    categories = {name: CategoryHistogram(categories=reference.categories,
+                                          reference=[*reference.counts, reference.other, reference.missing],
+                                          current=[*current.counts, current.other, current.missing])
+                  for name, reference in baseline.categories.items()
+                  if (current := window.categories.get(name)) is not None}
+    return Histograms(classes=baseline.classes, features=pairs(baseline.features, window.features),
+                      categories=categories, predictions=pairs(baseline.predictions, window.predictions))
 
 
 def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQuality, thresholds: Thresholds,
@@ -292,9 +383,11 @@ def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQualit
     status: Literal["ok", "alert", "insufficient_data"] = (
         "alert" if violations else "insufficient_data" if window.volume.predictions < thresholds.min_count else "ok")
     return Report(
-        model_name=window.model_name, model_version=window.model_version, generated_at=generated_at,
-        window_start=window.start, window_end=window.end, status=status, notes=_notes(window, traffic, thresholds),
+        model_name=window.model_name, model_version=window.model_version, task=baseline.task,
+        generated_at=generated_at,
+        window_start=window.start, window_end=window.end, status=status,
+        notes=_notes(window, traffic, thresholds, baseline.task == "regression"),
         violations=violations, volume=window.volume, traffic=traffic, data_quality=data_quality,
         feature_drift=feature_drift, prediction_drift=prediction_drift, estimated_quality=estimated,
-        model_quality=quality, thresholds=thresholds,
+        model_quality=quality, thresholds=thresholds, histograms=_histograms(window, baseline),
     )

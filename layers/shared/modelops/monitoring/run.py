@@ -21,7 +21,7 @@ from modelops.artifacts.manifest import Manifest
 from modelops.artifacts.store import MISSING_OBJECT_CODES, ModelStore
 from modelops.monitoring.settings import MonitorSettings
 from modelops.monitoring.report import Report, build_report
-from modelops.monitoring.store import MonitoringStore
+from modelops.monitoring.store import MonitoringStore, page_key
 from modelops.platform.errors import ReasonedError
 from modelops.monitoring.summary import summary_markdown
 from modelops.monitoring.window import WindowAccumulator, WindowProfile
@@ -43,7 +43,7 @@ class MonitorRun:
         """What the run returns to whoever invoked it (the schedule, a state machine, a person)."""
         return {"status": self.report.status, "violations": len(self.report.violations),
                 "window_start": self.report.window_start.isoformat(), "window_end": self.report.window_end.isoformat(),
-                "report": self.keys[1], "summary": self.keys[2]}
+                "report": self.keys[1], "summary": self.keys[2], "page": page_key(self.report)}
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,11 @@ def deployed_baseline(store: ModelStore, settings: MonitorSettings) -> tuple[Man
 def label_join(manifest: Manifest, baseline: Baseline, window: MonitorWindow,
                collected: CollectedLabels | None = None) -> LabelJoin:
     """An empty join, or one whose feedback pass ran elsewhere (`collected`: a backfill's labels)."""
+    regression = baseline.task == "regression"
     if collected is None:
-        return LabelJoin(baseline.classes, manifest.name, manifest.version, window.start, window.end)
-    return LabelJoin.with_labels(baseline.classes, manifest.name, manifest.version, window.start, window.end, collected)
+        return LabelJoin(baseline.classes, manifest.name, manifest.version, window.start, window.end, regression)
+    return LabelJoin.with_labels(baseline.classes, manifest.name, manifest.version, window.start, window.end, collected,
+                                 regression)
 
 
 def read_labels(join: LabelJoin, reader: CaptureReader, window: MonitorWindow,

@@ -43,6 +43,8 @@ class Thresholds(BaseModel):
     min_labels: int = Field(30, ge=1, description="matched labels needed before accuracy etc. are reported")
     max_accuracy_drop: float = Field(0.05, ge=0, le=1, description="accuracy below training's held-out accuracy")
     max_estimated_accuracy_drop: float = Field(0.05, ge=0, le=1, description="estimated accuracy below training's")
+    # A regressor's error is in the target's units: the limit is relative to training's held-out MAE.
+    max_error_increase: float = Field(0.2, ge=0, description="a regressor's MAE above training's held-out MAE, as a share of it")
 
     def drift_rule(self) -> DriftThresholds:
         return DriftThresholds(min_count=self.min_count, wasserstein=self.wasserstein, psi=self.psi,

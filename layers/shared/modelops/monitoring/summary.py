@@ -1,8 +1,10 @@
 """The monitoring report as a short Markdown page for people (summary.md beside report.json)."""
-from modelops.monitoring.report import EstimatedQuality, Report
+from urllib.parse import quote, urlencode
+
+from modelops.monitoring.report import LABELLED_METRICS, STATUS_WORDS, EstimatedQuality, Report
+from modelops.monitoring.store import page_key
 
 TOP_FEATURES = 10
-STATUS_WORDS = {"ok": "OK", "alert": "ALERT", "insufficient_data": "INSUFFICIENT DATA"}
 
 
 def _figure(value: float | None, digits: int = 3) -> str:
@@ -44,8 +46,8 @@ def summary_markdown(report: Report) -> str:
         f"{report.feature_drift.verdict} (drift from {report.thresholds.dataset_drift_share:.0%} of features)",
         f"- Prediction drift: {report.prediction_drift.verdict}; drifted: "
         f"{', '.join(report.prediction_drift.drifted_columns) or 'none'}",
-        f"- Estimated accuracy (no labels): {_estimate(estimated)} vs training "
-        f"{_figure(estimated.reference_accuracy)}",
+        f"- Estimated accuracy (no labels): {_estimate(estimated)} vs training {_figure(estimated.reference_accuracy)}"
+        if report.task == "classification" else "- No label-free estimate: a regressor's error is measured on labels only",
         f"- Labels: {ledger.labelled} of {ledger.predictions} predictions ({_percent(ledger.labelled_fraction)}); "
         f"{ledger.labels_unmatched} matched no prediction; {ledger.labels_other_windows} for other windows",
     ]
@@ -53,14 +55,12 @@ def summary_markdown(report: Report) -> str:
         trained = quality.training_metrics
         lines.append("- Model quality on labels: " + ", ".join(
             f"{name} {_figure(quality.metrics[name])} (training {_figure(trained.get(name))})"
-            for name in ("accuracy", "precision", "recall", "f1", "roc_auc")))
+            for name in LABELLED_METRICS[report.task]))
     else:
         lines.append(f"- Model quality: not computed, {ledger.labelled} labels matched; {quality.min_labels} needed")
     lines += ["", "## Violations", ""]
     lines += [f"- **{v.check}**: {v.description}" for v in report.violations] or ["None."]
-    # Drifted first, then by how far values moved (Wasserstein sees location and spread), then PSI.
-    ranked = sorted(report.feature_drift.columns.items(),
-                    key=lambda item: (item[1].verdict != "drift", -(item[1].wasserstein or 0.0), -(item[1].psi or 0.0)))
+    ranked = report.features_by_change()
     lines += ["", f"## Features by change (top {TOP_FEATURES})", "",
               "| feature | verdict | Wasserstein (sd) | PSI | JS distance | KS p | missing | out of range | ±inf |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -82,6 +82,14 @@ def alert_subject(report: Report) -> str:
     return subject if len(subject) <= 100 else subject[:97] + "..."
 
 
-def alert_message(report: Report, bucket: str, keys: list[str]) -> str:
+def console_url(bucket: str, key: str, region: str | None) -> str:
+    """The S3 console's page of one object (its Open button shows an HTML page in the browser)."""
+    query = {**({"region": region} if region else {}), "prefix": key}
+    return f"https://console.aws.amazon.com/s3/object/{quote(bucket)}?{urlencode(query)}"
+
+
+def alert_message(report: Report, bucket: str, keys: list[str], region: str | None = None) -> str:
     where = "\n".join(f"s3://{bucket}/{key}" for key in keys)
-    return f"{summary_markdown(report)}\nFull report and profile:\n{where}\n"
+    page = page_key(report)
+    return (f"{summary_markdown(report)}\nReport page with charts: s3://{bucket}/{page}\n"
+            f"In the S3 console: {console_url(bucket, page, region)}\n\nFull report and profile:\n{where}\n")

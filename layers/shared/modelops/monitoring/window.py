@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from modelops.artifacts.baseline import PREDICTION_COLUMNS, Baseline, prediction_matrix
+from modelops.artifacts.baseline import Baseline, prediction_matrix
 from modelops.statistics.categories import CategoryProfile
 from modelops.statistics.profile import DatasetProfile
-from modelops.capture.records import BATCH, FEEDBACK, LIVE, PREDICTION, SCHEMA_VERSION
+from modelops.capture.records import BATCH, FEEDBACK, LIVE, PREDICTION, SCHEMA_VERSION, finite_number
 from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
+from modelops.monitoring.columns import numeric_columns
 
 CHUNK_ROWS = 4096
 # Distinct other versions named in a window's volume; more are still counted in other_model.
@@ -97,7 +98,15 @@ def _is_integer(value: Any) -> bool:
 
 
 class WindowAccumulator:
-    """Feed it capture records one by one (`add`), then `finish()` for the window's profile."""
+    """Feed it capture records one by one (`add`) or in bulk (`add_many`), then `finish()` for the
+    window's profile.
+
+    Records wait in `_pending` until a chunk's worth has come, then are checked together. A
+    classifier whose features are all numeric takes the column path (monitoring/columns.py: the
+    same verdicts, checked chunk-wide in C instead of value by value); other models take the
+    record-by-record path (`_add_one`). Both profile the same chunks of `chunk_rows` accepted
+    records in the same order, so the profile does not depend on the path.
+    """
 
     def __init__(self, baseline: Baseline, model_name: str, model_version: str, start: datetime, end: datetime,
                  chunk_rows: int = CHUNK_ROWS):
@@ -108,6 +117,9 @@ class WindowAccumulator:
         self.category_names = list(baseline.categories)  # categorical features: counted, not in the matrix
         self._categorical = frozenset(self.category_names)
         self.class_keys = [str(label) for label in baseline.classes]
+        # A regressor's output is {"value": number}: one prediction column, no calibration.
+        self.regression = baseline.task == "regression"
+        self._output_width = len(baseline.predictions.columns)
         self.chunk_rows = chunk_rows
         self.volume = Volume()
         self._reasons: Counter[str] = Counter()
@@ -116,36 +128,117 @@ class WindowAccumulator:
         self._from_batch: list[bool] = []
         self._features = baseline.features.profile_like(np.empty((0, len(self.feature_names))))
         self._categories = {name: profile.profile_like([]) for name, profile in baseline.categories.items()}
-        self._predictions = baseline.predictions.profile_like(np.empty((0, len(PREDICTION_COLUMNS))))
+        self._predictions = baseline.predictions.profile_like(np.empty((0, self._output_width)))
         self._expected_correct = 0.0
         self._expected_correct_variance = 0.0
         self._other_versions: Counter[tuple[str, str]] = Counter()
+        self._pending: list[dict[str, Any]] = []
+        self._columnwise = not self._categorical and not self.regression
+        # The column path's accepted records not yet profiled: (features, probabilities, from
+        # batch, unknown feature name) blocks, in record order.
+        self._accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._accepted_rows = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        self.volume.records += 1
+        self._pending.append(record)
+        if len(self._pending) >= self.chunk_rows:
+            self._take_pending()
+
+    def add_many(self, records: list[dict[str, Any]]) -> None:
+        """`add` for each record, in order (CaptureReader.batches hands them over like this)."""
+        self._pending.extend(records)
+        if len(self._pending) >= self.chunk_rows:
+            self._take_pending()
+
+    def _take_pending(self) -> None:
+        records, self._pending = self._pending, []
+        self.volume.records += len(records)  # once per chunk: a pydantic field set costs ~0.5 µs
+        if not self._columnwise:
+            for record in records:
+                self._add_one(record)
+            return
+        monitored = []
+        for record in records:
+            try:
+                if self._is_monitored_prediction(record):
+                    monitored.append(record)
+            except InvalidRecord as invalid:
+                self._reasons[invalid.reason] += 1
+        self._add_columns(monitored)
+
+    def _add_one(self, record: dict[str, Any]) -> None:
         try:
-            kind = self._check_envelope(record)
-            if kind == FEEDBACK:
-                self.volume.feedback += 1
+            if not self._is_monitored_prediction(record):
                 return
-            model = (record["model_name"], record["model_version"])
-            if model != self.model:
-                self.volume.other_model += 1
-                if model in self._other_versions or len(self._other_versions) < MAX_OTHER_VERSIONS:
-                    self._other_versions[model] += 1
-                return
-            row = self._probability_row(record.get("output"))
-            origin = record.get("origin", LIVE)
-            if origin not in (LIVE, BATCH):
-                raise InvalidRecord("origin")
-            self._inputs.append(self._checked_inputs(record.get("inputs")))  # names: checked per chunk
-            self._probabilities.append(row)
-            self._from_batch.append(origin == BATCH)
+            row, inputs, from_batch = self._prediction_parts(record)
         except InvalidRecord as invalid:
             self._reasons[invalid.reason] += 1
             return
+        self._inputs.append(inputs)  # names: checked per chunk
+        self._probabilities.append(row)
+        self._from_batch.append(from_batch)
         if len(self._inputs) >= self.chunk_rows:
             self._flush()
+
+    def _is_monitored_prediction(self, record: dict[str, Any]) -> bool:
+        """True for a prediction of the monitored version (InvalidRecord if its envelope is
+        invalid); feedback and other versions are counted here."""
+        kind = self._check_envelope(record)
+        if kind == FEEDBACK:
+            self.volume.feedback += 1
+            return False
+        model = (record["model_name"], record["model_version"])
+        if model != self.model:
+            self.volume.other_model += 1
+            if model in self._other_versions or len(self._other_versions) < MAX_OTHER_VERSIONS:
+                self._other_versions[model] += 1
+            return False
+        return True
+
+    def _prediction_parts(self, record: dict[str, Any]) -> tuple[list[float], dict[str, Any], bool]:
+        """The exact check of a monitored prediction: its output row, inputs and whether a batch
+        job made it; InvalidRecord with the first reason that applies."""
+        row = self._value_row(record.get("output")) if self.regression else self._probability_row(record.get("output"))
+        origin = record.get("origin", LIVE)
+        if origin not in (LIVE, BATCH):
+            raise InvalidRecord("origin")
+        return row, self._checked_inputs(record.get("inputs")), origin == BATCH
+
+    def _add_columns(self, records: list[dict[str, Any]]) -> None:
+        """Monitored predictions of an all-numeric classifier, checked chunk-wide
+        (monitoring/columns.py); whatever that cannot vouch for gets the exact check, one by one."""
+        columns = numeric_columns(records, self.class_keys, self.feature_names)
+        accepted, unknown = columns.clean.copy(), np.zeros(len(records), dtype=bool)
+        for index in np.flatnonzero(~columns.clean):
+            try:
+                row, inputs, from_batch = self._prediction_parts(records[index])
+            except InvalidRecord as invalid:
+                self._reasons[invalid.reason] += 1
+                continue
+            accepted[index] = True
+            columns.probabilities[index] = row
+            columns.from_batch[index] = from_batch
+            try:
+                columns.features[index] = instances_to_matrix([inputs], self.feature_names)[0]
+            except UnknownFeatures:
+                unknown[index] = True  # holds its place in the chunk, as on the other path
+        if accepted.any():
+            self._accepted.append((columns.features[accepted], columns.probabilities[accepted],
+                                   columns.from_batch[accepted], unknown[accepted]))
+            self._accepted_rows += int(accepted.sum())
+        while self._accepted_rows >= self.chunk_rows:
+            self._profile_accepted(self.chunk_rows)
+
+    def _profile_accepted(self, rows: int) -> None:
+        """Profile the first `rows` accepted records of the column path; keep the rest."""
+        features, probabilities, from_batch, unknown = (np.concatenate(parts) for parts in zip(*self._accepted))
+        self._accepted = [(features[rows:], probabilities[rows:], from_batch[rows:], unknown[rows:])]
+        self._accepted_rows -= rows
+        keep = ~unknown[:rows]
+        if not keep.all():  # (a Counter key added with 0 would show up in invalid_reasons)
+            self._reasons["unknown_feature"] += int(rows - keep.sum())
+        if keep.any():
+            self._profile(features[:rows][keep], probabilities[:rows][keep], int(from_batch[:rows][keep].sum()))
 
     def _check_envelope(self, record: dict[str, Any]) -> str:
         if record.get("schema_version") != SCHEMA_VERSION:
@@ -157,9 +250,17 @@ class WindowAccumulator:
             isinstance(record.get(key), str) for key in ("model_name", "model_version")
         ):
             raise InvalidRecord("missing_field")
-        if kind == FEEDBACK and not isinstance(record.get("label"), (int, str)):
-            raise InvalidRecord("label")
+        label = record.get("label")
+        if kind == FEEDBACK and not (finite_number(label) is not None if self.regression else isinstance(label, (int, str))):
+            raise InvalidRecord("label")  # a regressor's label is a number; a classifier's a class (int or str)
         return kind
+
+    @staticmethod
+    def _value_row(output: Any) -> list[float]:
+        value = finite_number(output.get("value")) if isinstance(output, dict) else None
+        if value is None:
+            raise InvalidRecord("output")
+        return [value]
 
     def _probability_row(self, output: Any) -> list[float]:
         probabilities = output.get("probabilities") if isinstance(output, dict) else None
@@ -209,7 +310,7 @@ class WindowAccumulator:
             except UnknownFeatures:
                 self._reasons["unknown_feature"] += 1
         width = len(self.feature_names)
-        return (np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, len(self.class_keys)), batch,
+        return (np.asarray(rows).reshape(-1, width), np.asarray(kept).reshape(-1, self._output_width), batch,
                 inputs_kept)
 
     def _flush(self) -> None:
@@ -221,16 +322,24 @@ class WindowAccumulator:
             return
         for name, profile in self._categories.items():
             self._categories[name] = profile.merge(profile.profile_like([instance.get(name) for instance in inputs]))
-        outputs = prediction_matrix(probabilities)
+        self._profile(features, probabilities, batch)
+
+    def _profile(self, features: np.ndarray, probabilities: np.ndarray, batch: int) -> None:
+        """Merge one chunk's feature matrix and outputs into the window (either path)."""
+        outputs = probabilities if self.regression else prediction_matrix(probabilities)
         self._features = self._features.merge(self.baseline.features.profile_like(features))
         self._predictions = self._predictions.merge(self.baseline.predictions.profile_like(outputs))
-        correct = self.baseline.calibration.expected_correct(outputs[:, 1])
-        self._expected_correct += float(correct.sum())
-        self._expected_correct_variance += float((correct * (1.0 - correct)).sum())
+        if self.baseline.calibration is not None:  # a classifier: the label-free accuracy estimate
+            correct = self.baseline.calibration.expected_correct(outputs[:, 1])
+            self._expected_correct += float(correct.sum())
+            self._expected_correct_variance += float((correct * (1.0 - correct)).sum())
         self.volume.predictions += len(features)
         self.volume.batch_predictions += batch
 
     def finish(self, malformed_lines: int = 0, unreadable_objects: int = 0) -> WindowProfile:
+        self._take_pending()
+        if self._accepted_rows:
+            self._profile_accepted(self._accepted_rows)
         self._flush()
         versions: dict[str, dict[str, int]] = {}
         for (name, version), count in self._other_versions.items():

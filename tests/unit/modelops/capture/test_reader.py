@@ -78,3 +78,79 @@ def test_delivered_objects_are_gzip_json_lines_under_the_arrival_hour(capture_bu
     body = gzip.decompress(s3.get_object(Bucket=capture_bucket, Key=key)["Body"].read())
     assert body.decode() == record(1) + "\n"
     assert deliver_lines(s3, capture_bucket, []) is None
+
+
+def _same(a, b) -> bool:
+    """Equal values of equal types all the way down (1 == 1.0 == True would hide a change)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b or (a != a and b != b)  # NaN
+
+
+def test_the_fast_decoder_answers_only_where_it_reads_a_line_as_the_json_module_does():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from modelops.capture.reader import _fast_decoded, _objects_in_line
+
+    base = record(1, inputs={"f0": 1.5, "f1": None, "f2": -3}, output={"probabilities": {"0": 0.25, "1": 0.75}})
+    pieces = st.sampled_from(["1" * 25, "-" + "9" * 21, "1797693134862315" + "0" * 293, "1e400", "NaN", "Infinity",
+                              "\\ud800", "\ufeff", "\x85", "\x0b", " ", "}{", ",", "\"", "01", "-0", "1e-400", "tru",
+                              '"feedback"', "\\u0000", "\xff", "null", "[]", '{"a":1,"a":2.5}'])
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=400,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.tuples(st.integers(0, len(base)), st.integers(0, 3), pieces | st.text(max_size=3)), max_size=3))
+    def check(edits):
+        line = base
+        for position, cut, piece in edits:
+            line = line[:position] + piece + line[position + cut:]
+        raw = line.encode("utf-8", errors="surrogatepass")
+        fast = _fast_decoded(raw)
+        if fast is not None:
+            assert _same([fast], list(_objects_in_line(raw)))
+
+    check()
+    assert _fast_decoded(base.encode()) is not None  # the usual line does take the fast path
+    for slow in ('{"time":"x","label":' + "1" * 25 + ',"record_type":"feedback"}', '{"x":1e400}', '{"x":1}{"y":2}'):
+        assert _fast_decoded(slow.encode()) is None
+
+
+def test_a_damaged_object_yields_the_lines_before_the_damage_as_reading_line_by_line_did(capture_bucket):
+    import io
+    import random
+    import zlib
+
+    lines = [record(minute / 100, pad="x" * (minute % 700)) for minute in range(3000)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1)
+    rng = random.Random(3)
+    s3 = boto3.client("s3")
+    for trial in range(12):
+        damaged = bytearray(data)
+        if trial % 2:
+            damaged = damaged[:rng.randint(10, len(damaged))]
+        else:
+            damaged[rng.randint(10, len(damaged) - 1)] ^= rng.randint(1, 255)
+        recovered = []  # what GzipFile line iteration (the reader before issue 17) recovered
+        try:
+            recovered.extend(gzip.GzipFile(fileobj=io.BytesIO(bytes(damaged))))
+        except (OSError, EOFError, zlib.error):
+            pass
+        expected = []
+        for line in recovered:
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict) and parse_time(value.get("time")):
+                expected.append(value["time"])
+        key = f"capture/2026/11/30/10/damaged-{trial}.gz"
+        s3.put_object(Bucket=capture_bucket, Key=key, Body=bytes(damaged))
+        reader = CaptureReader(s3, capture_bucket)
+        got = [r["time"] for r in reader.records(T0, T0 + timedelta(hours=1), prefixes=["capture/2026/11/30/10/damaged-" + str(trial)])]
+        assert got == expected
+        s3.delete_object(Bucket=capture_bucket, Key=key)

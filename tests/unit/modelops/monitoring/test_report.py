@@ -1,4 +1,5 @@
 """Checks, verdicts and metrics of a report, on synthetic windows with known shifts."""
+import json
 import math
 
 import numpy as np
@@ -268,3 +269,24 @@ def test_categorical_features_are_monitored_for_drift_unseen_categories_and_miss
         assert ("missing_values", "colour") in colour and "missing_rate" in drift.changes
     assert report.metrics()["DataQualityViolations"] == sum(
         check in ("unseen_categories", "missing_values") for check, _ in colour)
+
+
+def test_the_report_carries_the_bins_it_judged_for_the_report_page(synthetic):
+    rows = synthetic.fresh[:500].copy()
+    rows[:50, 1] = np.nan
+    window = window_of(synthetic, rows)
+    report = build_report(window, synthetic.baseline, LabelJoin([0, 1], *MODEL, WINDOW_START, WINDOW_END).finish(
+        500, 30, {"accuracy": 0.8}), THRESHOLDS, WINDOW_END)
+    histograms = report.histograms
+    assert histograms.classes == synthetic.baseline.classes
+    for name, column in synthetic.baseline.features.columns.items():
+        assert histograms.features[name].edges == column.edges
+        assert histograms.features[name].reference == column.counts
+        assert histograms.features[name].current == window.features.columns[name].counts
+    assert histograms.features["f1"].current[-1] == 50  # the missing bin
+    assert {name: h.current for name, h in histograms.predictions.items()} == {
+        name: column.counts for name, column in window.predictions.columns.items()}
+    # A report from before the field existed still reads (the page then has no bins to chart).
+    old = json.loads(report.model_dump_json())
+    del old["histograms"]
+    assert type(report).model_validate(old).histograms.features == {}

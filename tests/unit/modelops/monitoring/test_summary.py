@@ -60,3 +60,18 @@ def test_a_small_window_of_mostly_another_version_says_both_at_the_top(synthetic
     assert lines[5].startswith("**Insufficient data: 30 predictions of this version in the window, 100 needed")
     assert f"- Versions: 20261201T000000Z-fedcba98 90%, {MODEL[1]} (monitored) 10%" in text
     assert "- Estimated accuracy (no labels): none (30 predictions, 100 needed)" in text
+
+
+def test_the_alert_names_the_report_page_and_its_console_link(synthetic):
+    from modelops.monitoring.store import page_key
+
+    rows = synthetic.fresh[:1000].copy()
+    rows[:, 2] += 2.0
+    report = report_for(synthetic, rows)
+    page = page_key(report)
+    assert page == f"reports/{MODEL[0]}/{MODEL[1]}/2026/11/30/20261130T100000Z_20261130T110000Z.html"
+    message = alert_message(report, "my-bucket", ["reports/x.json"], "eu-west-1")
+    assert f"Report page with charts: s3://my-bucket/{page}" in message
+    assert ("In the S3 console: https://console.aws.amazon.com/s3/object/my-bucket?region=eu-west-1&prefix="
+            + page.replace("/", "%2F")) in message
+    assert "region=" not in alert_message(report, "my-bucket", [], None)
