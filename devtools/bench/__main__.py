@@ -320,6 +320,9 @@ def main() -> None:
         from devtools.bench import batch_throughput
 
         batch_throughput.print_tables(batch_throughput.measure())
+        from devtools.bench import training_scaling
+
+        training_scaling.print_rows(list(training_scaling.DEFAULT_ROWS))
         print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     client.cache_clear()
 

@@ -59,25 +59,38 @@ def measure(rows: int, bucket: str, folder: Path) -> dict:
             "onnx": manifest.onnx_verification["passed"]}
 
 
+HEADER = (f"{'rows':>9}  {'wall s':>7}  {'search rows':>11}  {'chosen':<22}  {'final fit s':>11}  onnx  "
+          "search s per candidate")
+
+
+def print_rows(rows: list[int]) -> None:
+    """Train on each size in turn and print its line as it finishes (S3: the running moto server)."""
+    import os
+
+    from devtools.local.aws import create_model_bucket
+
+    print(f"\nTraining scaling: default auto selection, {COLUMNS} columns ({CATEGORICAL} categorical), "
+          f"{os.cpu_count()} CPUs")
+    print(HEADER)
+    bucket = create_model_bucket("scaling-bench")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in rows:
+            result = measure(size, bucket, Path(folder))
+            searches = ", ".join(f"{name} {seconds:.0f}" for name, seconds in result["candidates"].items())
+            print(f"{result['rows']:>9}  {result['seconds']:>7.0f}  {result['search_rows']:>11}  {result['chosen']:<22}  "
+                  f"{result['fit_seconds']:>11.1f}  {'yes' if result['onnx'] else 'no':<4}  {searches}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench.training_scaling", description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=list(DEFAULT_ROWS))
     args = parser.parse_args(argv)
-    from devtools.local.aws import create_model_bucket, moto_server
+    from devtools.local.aws import moto_server
     from modelops.platform.aws_clients import client
 
-    import os
-    print(f"Training scaling: default auto selection, {COLUMNS} columns ({CATEGORICAL} categorical), "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'rows':>9}  {'wall s':>7}  {'search rows':>11}  {'chosen':<22}  {'final fit s':>11}  onnx  search s per candidate")
-    with moto_server(), tempfile.TemporaryDirectory() as folder:
+    with moto_server():
         client.cache_clear()
-        bucket = create_model_bucket("scaling-bench")
-        for rows in args.rows:
-            result = measure(rows, bucket, Path(folder))
-            searches = ", ".join(f"{name} {seconds:.0f}" for name, seconds in result["candidates"].items())
-            print(f"{result['rows']:>9}  {result['seconds']:>7.0f}  {result['search_rows']:>11}  {result['chosen']:<22}  "
-                  f"{result['fit_seconds']:>11.1f}  {'yes' if result['onnx'] else 'no':<4}  {searches}", flush=True)
+        print_rows(args.rows)
     return 0
 
 
