@@ -8,13 +8,13 @@ import math
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from modelops.artifacts.baseline import Baseline
 from modelops.statistics.categories import CategoryProfile
 from modelops.statistics.regression import REGRESSION_METRICS
 from modelops.statistics.drift import ColumnDrift, DatasetDrift, compare_dataset, unseen_share
-from modelops.statistics.profile import DatasetProfile
+from modelops.monitoring.histograms import Histograms, histograms_of
 from modelops.monitoring.labels import ModelQuality
 from modelops.monitoring.metrics import MonitorMetric
 from modelops.monitoring.settings import Thresholds
@@ -68,45 +68,6 @@ class EstimatedQuality(BaseModel):
     interval_low: float | None = None
     interval_high: float | None = None
     reference_accuracy: float | None  # None for a regressor
-
-
-class Histogram(BaseModel):
-    """One column's bins as the drift tests counted them, in the profile layout of
-    statistics.profile (underflow, the in-range bins, the point bin {edges[-1]}, overflow, missing).
-    In the report so that it alone shows what a verdict was computed on (the report page charts
-    these); the reference counts are otherwise only in the model bucket's baseline."""
-    model_config = ConfigDict(allow_inf_nan=False)
-
-    edges: list[float]
-    reference: list[int]  # the baseline's counts
-    current: list[int]  # this window's counts
-
-    @model_validator(mode="after")
-    def _layout(self) -> "Histogram":
-        if not len(self.reference) == len(self.current) == len(self.edges) + 3:
-            raise ValueError("reference and current must have len(edges) + 3 counts")
-        return self
-
-
-class CategoryHistogram(BaseModel):
-    """A categorical feature's buckets (statistics.categories): the tracked categories, then
-    `other`, then `missing`."""
-    categories: list[str]
-    reference: list[int]
-    current: list[int]
-
-    @model_validator(mode="after")
-    def _layout(self) -> "CategoryHistogram":
-        if not len(self.reference) == len(self.current) == len(self.categories) + 2:
-            raise ValueError("reference and current must have len(categories) + 2 counts")
-        return self
-
-
-class Histograms(BaseModel):
-    classes: list[int | str] = []  # the predicted_class column's in-range bin i is classes[i]
-    features: dict[str, Histogram] = {}
-    categories: dict[str, CategoryHistogram] = {}  # categorical features
-    predictions: dict[str, Histogram] = {}
 
 
 class Report(BaseModel):
@@ -356,21 +317,6 @@ def _notes(window: WindowProfile, traffic: Traffic, thresholds: Thresholds, regr
     return notes
 
 
-def _histograms(window: WindowProfile, baseline: Baseline) -> Histograms:
-    def pairs(reference: DatasetProfile, current: DatasetProfile) -> dict[str, Histogram]:
-        return {name: Histogram(edges=reference.columns[name].edges, reference=reference.columns[name].counts,
-                                current=column.counts)
-                for name, column in current.columns.items() if name in reference.columns}
-
-    categories = {name: CategoryHistogram(categories=reference.categories,
-                                          reference=[*reference.counts, reference.other, reference.missing],
-                                          current=[*current.counts, current.other, current.missing])
-                  for name, reference in baseline.categories.items()
-                  if (current := window.categories.get(name)) is not None}
-    return Histograms(classes=baseline.classes, features=pairs(baseline.features, window.features),
-                      categories=categories, predictions=pairs(baseline.predictions, window.predictions))
-
-
 def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQuality, thresholds: Thresholds,
                  generated_at: datetime) -> Report:
     data_quality, violations = _data_quality(window, baseline, thresholds)
@@ -389,5 +335,5 @@ def build_report(window: WindowProfile, baseline: Baseline, quality: ModelQualit
         notes=_notes(window, traffic, thresholds, baseline.task == "regression"),
         violations=violations, volume=window.volume, traffic=traffic, data_quality=data_quality,
         feature_drift=feature_drift, prediction_drift=prediction_drift, estimated_quality=estimated,
-        model_quality=quality, thresholds=thresholds, histograms=_histograms(window, baseline),
+        model_quality=quality, thresholds=thresholds, histograms=histograms_of(window, baseline),
     )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modelops.monitoring.report import LABELLED_METRICS, STATUS_WORDS, CategoryHistogram, Histogram, Report
+from modelops.monitoring.histograms import CategoryHistogram, Histogram
+from modelops.monitoring.report import LABELLED_METRICS, STATUS_WORDS, Report
 from modelops.statistics.drift import ColumnDrift
 
 # Earlier windows on the quality trend: a day of hourly runs. Bounds what a run reads

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from modelops.monitoring.page.data import (TREND_WINDOWS, PageLinks, category_bins, numeric_bins, page_data)
-from modelops.monitoring.report import CategoryHistogram, Histogram
+from modelops.monitoring.histograms import CategoryHistogram, Histogram
 from tests.support.report_pages import MISSING, SCALED, SHIFTED, wide_report
 
 LINKS = PageLinks("r.json", "reports/r.json", "models/wide/v/")
