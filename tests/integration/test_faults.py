@@ -28,12 +28,12 @@ from devtools.local.lambda_local import invoker, load_event
 from devtools.local.aws import create_monitoring_bucket
 from devtools.local.traffic import predict_event
 from modelops.artifacts.features import matrix_to_instances
-from modelops.platform.aws_clients import CLIENT_CONFIG, client
+from modelops.platform.aws_clients import CLIENT_SETTINGS, client
 from modelops.monitoring.run import MonitorUnavailable
 from tests.conftest import body
 
 # "total_max_attempts" counts the first try too.
-MAX_ATTEMPTS = CLIENT_CONFIG.retries["total_max_attempts"]
+MAX_ATTEMPTS = CLIENT_SETTINGS["retries"]["total_max_attempts"]
 
 
 class _Body:

@@ -12,6 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 
+# Three attempts in all: standard mode's jittered backoff waits at most 1 + 2 s between them, so a
+# cold start that meets throttling still answers within Lambda's 10 s init limit. botocore's
+# Config(**CLIENT_SETTINGS), built with the first client.
+CLIENT_SETTINGS: dict[str, Any] = {"connect_timeout": 2, "read_timeout": 10,
+                                   "retries": {"mode": "standard", "total_max_attempts": 3}}
+
+
 @lru_cache(maxsize=None)
 def _session() -> Any:
     import botocore.session
@@ -23,10 +30,7 @@ def _session() -> Any:
 def client(service: str) -> Any:
     from botocore.config import Config
 
-    # Three attempts in all: standard mode's jittered backoff waits at most 1 + 2 s between them,
-    # so a cold start that meets throttling still answers within Lambda's 10 s init limit.
-    config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 3})
-    return _session().create_client(service, config=config)
+    return _session().create_client(service, config=Config(**CLIENT_SETTINGS))
 
 
 def fresh_clients() -> None:
