@@ -156,7 +156,7 @@ def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK
 @app.post("/feedback", responses=FEEDBACK_RESPONSES)
 def feedback_route(request: FeedbackRequest):  # returns a Response: 202, not 200
     model = model_holder.get()
-    labels = check_labels(request, model.manifest.classes)
+    labels = check_labels(request, model.manifest.classes, regression=model.manifest.task == "regression")
     records = feedback_records(model.manifest.name, model.manifest.version, labels)
     failed = _capture(records, InferenceMetric.FEEDBACK_LABELS)  # ground truth is never sampled away
     if failed:

@@ -87,3 +87,27 @@ def test_worse_labels_and_shifted_predictions_are_reported(diabetes, bucket):
     assert ("error", None) in checks and ("feature_drift", "bmi") in checks and ("prediction_drift", "value") in checks
     error = next(v for v in report.violations if v.check == "error")
     assert error.threshold == pytest.approx(diabetes["manifest"].metrics["model"]["mae"] * 1.2)
+
+
+def test_the_api_takes_a_regressors_labels_as_numbers_and_captures_them(diabetes, bucket, capsys):
+    import contextlib
+    import io
+
+    from devtools.local.lambda_local import cold_start, invoker
+    from devtools.local.traffic import feedback_event
+
+    manifest = diabetes["manifest"]
+    env = {"MODEL_BUCKET": bucket, "MODEL_NAME": manifest.name, "MODEL_VERSION": manifest.version,
+           "MODEL_RUNTIME": "sklearn", "MODEL_SHA256": manifest.artifact.sha256, "POWERTOOLS_SERVICE_NAME": "inference"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        invoke = invoker(cold_start("inference", env))
+    capsys.readouterr()
+    ids = new_prediction_ids(2)
+    accepted = invoke(feedback_event([(ids[0], 151.7), (ids[1], 88)]))
+    captured = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"record_type":"feedback"' in line]
+    assert accepted["statusCode"] == 202 and json.loads(accepted["body"]) == {"accepted": 2}
+    assert [record["label"] for record in captured] == [151.7, 88]
+    refused = invoke(feedback_event([(ids[0], "high")]))
+    body = json.loads(refused["body"])
+    assert refused["statusCode"] == 422 and body["error"]["code"] == "unknown_label"
+    assert "regressor" in body["error"]["message"]

@@ -190,8 +190,9 @@ def model_document(generic: dict[str, Any], feature_names: list[str], classes: l
         value = instance.pop("additionalProperties")
         instance["properties"] = {name: value for name in feature_names}
         instance["additionalProperties"] = False
-    schemas["GroundTruth"]["properties"]["label"] = {"enum": list(classes), "title": "Label",
-                                                     "description": "One of the deployed model's classes."}
+    schemas["GroundTruth"]["properties"]["label"] = (
+        {"enum": list(classes), "title": "Label", "description": "One of the deployed model's classes."} if classes
+        else {"type": "number", "title": "Label", "description": "The true value (the deployed model is a regressor)."})
     document["info"]["description"] += (f"\nThis document describes the deployed model: {len(feature_names)} "
                                         "features, its classes as labels.\n")
     return document

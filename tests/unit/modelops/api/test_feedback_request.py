@@ -25,9 +25,31 @@ def test_labels_must_be_classes_of_the_model(label):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"prediction_id": "short", "label": 1}, {"label": 1}, {"labels": []}, {"prediction_id": ID, "label": 1.5},
+    [{"prediction_id": "short", "label": 1}, {"label": 1}, {"labels": []}, {"prediction_id": ID, "label": [1]},
      {"prediction_id": ID, "label": 1, "extra": 0}],
 )
 def test_malformed_feedback_is_refused(payload):
     with pytest.raises(ValidationError):
         FeedbackRequest.model_validate(payload)
+
+
+def test_a_fractional_label_is_no_class_of_a_classifier():
+    request = FeedbackRequest.model_validate({"prediction_id": ID, "label": 1.5})
+    with pytest.raises(UnknownLabels, match="classes of the deployed model"):
+        check_labels(request, [0, 1])
+
+
+@pytest.mark.parametrize("label, accepted", [(151.7, True), (3, True), (-0.5, True), ("151.7", False)])
+def test_a_regressors_labels_are_finite_numbers(label, accepted):
+    request = FeedbackRequest.model_validate({"prediction_id": ID, "label": label})
+    if accepted:
+        assert check_labels(request, [], regression=True) == [(ID, label)]
+    else:
+        with pytest.raises(UnknownLabels, match="the deployed model is a regressor") as refused:
+            check_labels(request, [], regression=True)
+        assert refused.value.details[0]["location"] == "labels.0.label"
+
+
+def test_a_boolean_label_is_refused_by_type():
+    with pytest.raises(ValidationError):
+        FeedbackRequest.model_validate({"prediction_id": ID, "label": True})
