@@ -6,7 +6,7 @@ what the handler returns. They are not used to build responses: a response valid
 Powertools would surface as a 422 "request does not match" and blame the caller. `predict_body`
 builds the POST /predict body straight from the prediction arrays, in one orjson call.
 """
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -53,6 +53,8 @@ class ModelInfo(BaseModel):
     artifact_sha256: str
     libraries: LibraryVersions
     target: str
+    task: Literal["classification", "regression"] = Field(
+        description="A regressor has no classes; its predictions are a value and its labels numbers.")
     classes: list[Label]
     metrics: dict[str, Any] = Field(description="Held-out metrics of the model and of the best constant classifier, "
                                                 "and the quality gate's verdict.")

@@ -91,6 +91,7 @@ class Manifest(BaseModel):
             "artifact_sha256": self.artifact.sha256,
             "libraries": self.libraries.model_dump(),
             "target": self.target,
+            "task": self.task,  # a regressor has no classes, and its labels are numbers
             "classes": self.classes,
             "metrics": self.metrics,
             "features": [feature.model_dump() for feature in self.features],
