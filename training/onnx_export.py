@@ -33,13 +33,12 @@ import numpy as np
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imported
 
 from modelops.artifacts.manifest import Task
-from modelops.artifacts.onnx_model import INPUT_NAME, PROBABILITIES, OnnxPipeline
+from modelops.artifacts.onnx_model import INPUT_NAME, PROBABILITIES, REGRESSION_OUTPUT, OnnxPipeline
 from modelops.statistics.feature_summary import MISSING_CATEGORY
 from training.pipeline import Columns
 
 TOLERANCE = 1e-5
 ONNX_FILE = "model.onnx"
-REGRESSION_OUTPUT = "variable"  # skl2onnx's name for a regressor's output
 UNSEEN_CATEGORY = "\x00unseen"  # a category no training row can have
 MAX_ROWS = 5000  # held-out rows verified (a seeded sample beyond): each kind of row is built from them
 

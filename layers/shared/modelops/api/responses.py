@@ -26,15 +26,22 @@ class ModelId(BaseModel):
 
 
 class Prediction(BaseModel):
+    """A classifier's prediction."""
     prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
     label: Label
     probabilities: dict[str, float] = Field(description="Per class (classes as strings), summing to 1.")
     explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
 
 
+class ValuePrediction(BaseModel):
+    """A regressor's prediction (GET /model says `task: regression`)."""
+    prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
+    value: float = Field(description="The predicted value, in the target's units.")
+
+
 class PredictResponse(BaseModel):
     model: ModelId
-    predictions: list[Prediction] = Field(description="One per instance, in request order.")
+    predictions: list[Prediction | ValuePrediction] = Field(description="One per instance, in request order.")
 
 
 class FeedbackAccepted(BaseModel):

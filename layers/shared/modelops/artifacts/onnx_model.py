@@ -11,6 +11,7 @@ import numpy as np
 
 INPUT_NAME = "features"
 PROBABILITIES = "probabilities"
+REGRESSION_OUTPUT = "variable"  # skl2onnx's name for a regressor's output
 RUNTIME_DISTRIBUTION = "onnxruntime"
 
 
@@ -29,3 +30,8 @@ class OnnxPipeline:
     def predict_proba(self, matrix: np.ndarray) -> np.ndarray:
         features = np.ascontiguousarray(matrix, dtype=np.float32)
         return self.session.run([PROBABILITIES], {INPUT_NAME: features})[0].astype(np.float64)
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        """A regressor's predicted values, one per row (a classifier's graph has no such output)."""
+        features = np.ascontiguousarray(matrix, dtype=np.float32)
+        return self.session.run([REGRESSION_OUTPUT], {INPUT_NAME: features})[0].astype(np.float64).reshape(len(matrix))

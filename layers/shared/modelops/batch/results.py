@@ -9,22 +9,30 @@ import numpy as np
 import orjson
 
 from modelops.batch.rows import ParsedRows
+from modelops.serving.prediction import Predictions
 from modelops.platform.json_encoding import json_lines
 
 
-def predictions_csv(parsed: ParsedRows, source: str, id_column: str | None, prediction_ids: list[str],
-                    labels: list[Any], probabilities: np.ndarray, classes: list[Any]) -> bytes:
+def predictions_csv(parsed: ParsedRows, source: str, id_column: str | None, predictions: Predictions) -> bytes:
     """One row per scored input row: its identity (id column, source, offset), the prediction id,
-    the label and one probability column per class. Joined by hand (a few times faster than
-    csv.writer per row), quoting by the csv module's rules any field that needs it."""
-    header = ([id_column] if id_column else []) + ["source", "offset", "prediction_id", "label"] + [
-        f"probability_{c}" for c in classes]
+    the label and one probability column per class (a regressor: the value). Joined by hand (a
+    few times faster than csv.writer per row), quoting by the csv module's rules any field that
+    needs it."""
+    regression = predictions.values is not None
+    outputs = ["value"] if regression else ["label"] + [f"probability_{c}" for c in predictions.classes]
+    header = ([id_column] if id_column else []) + ["source", "offset", "prediction_id"] + outputs
     constant = _field(source)
     rows = [",".join(map(_field, header))]
     ids = [_field(row_id) + "," for row_id in parsed.ids] if id_column else [""] * len(parsed.offsets)
-    rows += [f"{row_id}{constant},{offset},{prediction_id},{_field(str(label))},{numbers}"
-             for row_id, offset, prediction_id, label, numbers in zip(ids, parsed.offsets, prediction_ids, labels,
-                                                                      _number_rows(probabilities))]
+    if regression:
+        numbers = _number_rows(predictions.values.reshape(-1, 1))
+        rows += [f"{row_id}{constant},{offset},{prediction_id},{value}"
+                 for row_id, offset, prediction_id, value in zip(ids, parsed.offsets, predictions.ids, numbers)]
+    else:
+        rows += [f"{row_id}{constant},{offset},{prediction_id},{_field(str(label))},{numbers}"
+                 for row_id, offset, prediction_id, label, numbers in zip(ids, parsed.offsets, predictions.ids,
+                                                                          predictions.labels,
+                                                                          _number_rows(predictions.probabilities))]
     return ("\n".join(rows) + "\n").encode()
 
 

@@ -20,7 +20,7 @@ from modelops.capture.reader import CAPTURE_PREFIX
 from modelops.capture.records import BATCH, prediction_records
 from modelops.platform.ids import derived_prediction_ids
 from modelops.serving.prediction import Predictions
-from modelops.serving.scoring import UnscorableInstances, probabilities
+from modelops.serving.scoring import UnscorableInstances, probabilities, values
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl"}
 
@@ -38,8 +38,7 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
     output = S3Location.parse(job.output, "output")
     prefix = output_prefix(output)
     name = chunk_name(chunk.source, chunk.start, EXTENSIONS[chunk.format])
-    body = (predictions_csv(parsed, chunk.source, job.id_column, predictions.ids, predictions.labels,
-                            predictions.probabilities, predictions.classes)
+    body = (predictions_csv(parsed, chunk.source, job.id_column, predictions)
             if chunk.format == "csv" else
             predictions_jsonl(parsed, chunk.source, job.id_column, predictions.ids, predictions.outputs))
     s3.put_object(Bucket=output.bucket, Key=prefix + PREDICTIONS + name, Body=body)
@@ -60,22 +59,25 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
 
 def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data: bytes,
            first: int) -> tuple[ParsedRows, Predictions]:
-    """Probabilities for every parsed row; rows the model cannot score (overflow) are refused
-    with the API's code and the rest scored again."""
-    classes = model.manifest.classes
+    """Probabilities (a regressor: values) for every parsed row; rows the model cannot score
+    (overflow) are refused with the API's code and the rest scored again."""
+    classes, regression = model.manifest.classes, model.manifest.task == "regression"
+    score = values if regression else probabilities
     if parsed.offsets:
         try:
-            scores = probabilities(model.pipeline, parsed.matrix, model.manifest.explainer)
+            scores = score(model.pipeline, parsed.matrix, model.manifest.explainer)
         except UnscorableInstances as refused:
             lines = _lines_at(data, first, [parsed.offsets[row] for row in refused.rows])
             parsed = parsed.drop(refused.rows, refused.code, refused.row_message, lines)
-            scores = probabilities(model.pipeline, parsed.matrix, model.manifest.explainer) if parsed.offsets else None
+            scores = score(model.pipeline, parsed.matrix, model.manifest.explainer) if parsed.offsets else None
     else:
         scores = None
     if scores is None:
-        scores = np.empty((0, len(classes)))
+        scores = np.empty(0) if regression else np.empty((0, len(classes)))
     started_ms = int(datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() * 1000)
     ids = derived_prediction_ids(f"{job.job_id}\0{chunk.key}".encode(), parsed.offsets, started_ms)
+    if regression:
+        return parsed, Predictions(ids, np.empty((len(scores), 0)), np.empty(0, dtype=np.int64), [], scores)
     return parsed, Predictions(ids, scores, scores.argmax(axis=1), classes)
 
 
@@ -103,9 +105,7 @@ def _capture(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, pre
     if not keep:
         return 0
     names = model.manifest.feature_names
-    class_names = [str(label) for label in predictions.classes]
-    outputs = [{"label": predictions.classes[winner], "probabilities": dict(zip(class_names, row))}
-               for winner, row in zip(predictions.winners[keep].tolist(), predictions.probabilities[keep].tolist())]
+    outputs = predictions.outputs_at(keep)
     # NaN stays NaN: the JSON encoder writes it as null, the missing value a capture record holds.
     instances = [dict(zip(names, row)) for row in parsed.matrix[keep].tolist()]
     records = prediction_records(job.model.name, job.model.version, instances,

@@ -8,7 +8,8 @@ from modelops.serving.prediction import Predictions
 
 
 class ExplanationUnavailable(RequestError):
-    """The deployed version was published before explanations existed (no explainer in its manifest)."""
+    """The deployed version was published before explanations existed (no explainer in its
+    manifest), or is a regressor (not explained yet)."""
     status, code = 422, "explanation_unavailable"
 
 
@@ -16,6 +17,9 @@ def explain(model: LoadedModel, matrix: np.ndarray, predictions: Predictions, to
     """One explanation per prediction, of the label it carries and with the probabilities it
     returned (see modelops.serving.explanations)."""
     manifest = model.manifest
+    if manifest.task == "regression":
+        raise ExplanationUnavailable("Explanations of a regressor's predictions are not served yet; ask without "
+                                     "?explain=true.")
     if manifest.explainer is None:
         raise ExplanationUnavailable(f"{manifest.name}/{manifest.version} was published without an explainer; "
                                      "retrain and deploy a new version to get explanations.")

@@ -1,4 +1,5 @@
-"""A batch's predictions as arrays: ids, class probabilities and the index of each row's label.
+"""A batch's predictions as arrays: ids, class probabilities and the index of each row's label
+(a regressor: ids and values).
 
 Nothing here is formatted: the route builds the response, the explanation and the capture records
 from these arrays once, at the edge (functions/inference/app.py), and `outputs()` is the one
@@ -13,15 +14,16 @@ import numpy as np
 from modelops.artifacts.loader import LoadedModel
 from modelops.artifacts.manifest import Label
 from modelops.platform.ids import new_prediction_ids
-from modelops.serving.scoring import probabilities as scored
+from modelops.serving.scoring import probabilities as scored, values as scored_values
 
 
 @dataclass(frozen=True)
 class Predictions:
     ids: list[str]
-    probabilities: np.ndarray  # (rows, classes), columns in `classes` order
-    winners: np.ndarray  # each row's label, as an index into `classes`
-    classes: list[Label]
+    probabilities: np.ndarray  # (rows, classes), columns in `classes` order; (rows, 0) for a regressor
+    winners: np.ndarray  # each row's label, as an index into `classes`; empty for a regressor
+    classes: list[Label]  # [] for a regressor
+    values: np.ndarray | None = None  # a regressor's predicted value per row
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -32,14 +34,25 @@ class Predictions:
 
     @cached_property
     def outputs(self) -> list[dict[str, Any]]:
-        """Per row {"label", "probabilities" by class name}: built once, shared by response and capture."""
+        """Per row {"label", "probabilities" by class name} (a regressor: {"value"}): built once,
+        shared by response and capture."""
+        return self.outputs_at(list(range(len(self))))
+
+    def outputs_at(self, rows: list[int]) -> list[dict[str, Any]]:
+        """`outputs` of these rows only (batch scoring captures a sample of a chunk)."""
+        if self.values is not None:
+            return [{"value": value} for value in self.values[rows].tolist()]
         names = [str(label) for label in self.classes]
-        return [{"label": label, "probabilities": dict(zip(names, row))}
-                for label, row in zip(self.labels, self.probabilities.tolist())]
+        return [{"label": self.classes[winner], "probabilities": dict(zip(names, row))}
+                for winner, row in zip(self.winners[rows].tolist(), self.probabilities[rows].tolist())]
 
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> Predictions:
     # UnscorableInstances if a row overflows the model, decided alike on either runtime.
+    if model.manifest.task == "regression":
+        predicted = scored_values(model.pipeline, matrix, model.manifest.explainer)
+        return Predictions(new_prediction_ids(len(predicted)), np.empty((len(predicted), 0)),
+                           np.empty(0, dtype=np.int64), [], predicted)
     probabilities = scored(model.pipeline, matrix, model.manifest.explainer)
     return Predictions(new_prediction_ids(len(probabilities)), probabilities, probabilities.argmax(axis=1),
                        model.manifest.classes)

@@ -1,4 +1,5 @@
-"""Class probabilities for a feature matrix, refusing the rows the model cannot score.
+"""Class probabilities (a regressor: its values) for a feature matrix, refusing the rows the model
+cannot score.
 
 A finite input can still overflow inside a pipeline: 1.7e308 divided by a standard deviation
 below 1 is inf in float64, and anything above 3.4e38 is inf once cast to ONNX's float32.
@@ -8,7 +9,7 @@ at fault, so the rows are named and refused, never answered with a 500 or a made
 For a linear model the rows float32 would overflow on are also decided from the manifest, before
 either runtime runs, so the answer does not depend on the runtime (float32_arithmetic.py).
 """
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -31,14 +32,24 @@ def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | 
     """Probabilities per row, or UnscorableInstances naming the rows the model cannot score. Pass
     the manifest's `explainer`: its linear terms decide, the same way on either runtime, which rows
     float32 arithmetic would overflow on (modelops/serving/float32_arithmetic.py)."""
+    return _scored(lambda rows: np.asarray(pipeline.predict_proba(rows), dtype=np.float64), matrix, explainer)
+
+
+def values(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None) -> np.ndarray:
+    """A regressor's predicted value per row, refused alike (a row whose value is not finite)."""
+    score = lambda rows: np.asarray(pipeline.predict(rows), dtype=np.float64).reshape(len(rows), 1)  # noqa: E731
+    return _scored(score, matrix, explainer)[:, 0]
+
+
+def _scored(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, explainer: ExplainerSpec | None) -> np.ndarray:
     beyond = rows_beyond_float32(matrix, explainer)
     if beyond:  # scored as all-missing rows (always scorable) so one answer names every refused row
         matrix = matrix.copy()
         matrix[beyond] = np.nan
     try:
-        scores = np.asarray(pipeline.predict_proba(matrix), dtype=np.float64)
+        scores = score(matrix)
     except ValueError as batch_error:
-        scores = _row_by_row(pipeline, matrix, batch_error)
+        scores = _row_by_row(score, matrix, batch_error)
     if not beyond and np.isfinite(scores).all():  # the usual answer, in one pass over the scores
         return scores
     unscorable = sorted(set(beyond).union(np.flatnonzero(~np.isfinite(scores).all(axis=1)).tolist()))
@@ -47,18 +58,18 @@ def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | 
     return scores
 
 
-def _row_by_row(pipeline: Any, matrix: np.ndarray, batch_error: ValueError) -> np.ndarray:
-    """Score each row alone; a row that fails gets NaN probabilities. A row of missing values is
-    always scorable (the imputer fills every feature): if it fails too, the fault is the model's,
-    not the request's, and the batch's error is raised."""
+def _row_by_row(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, batch_error: ValueError) -> np.ndarray:
+    """Score each row alone; a row that fails gets NaN. A row of missing values is always
+    scorable (the imputer fills every feature): if it fails too, the fault is the model's, not the
+    request's, and the batch's error is raised."""
     try:
-        reference = np.asarray(pipeline.predict_proba(np.full((1, matrix.shape[1]), np.nan)), dtype=np.float64)
+        reference = score(np.full((1, matrix.shape[1]), np.nan))
     except ValueError:
         raise batch_error
     rows = []
     for row in matrix:
         try:
-            rows.append(np.asarray(pipeline.predict_proba(row[np.newaxis, :]), dtype=np.float64)[0])
+            rows.append(score(row[np.newaxis, :])[0])
         except ValueError:
             rows.append(np.full(reference.shape[1], np.nan))
     return np.vstack(rows)
