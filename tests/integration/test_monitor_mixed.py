@@ -4,15 +4,16 @@ the way serving makes them (categories as strings, "" missing), then one monitor
 Healthy traffic raises nothing; a shift of the islands, an island training never saw and numbers
 where a category belongs each show where they should."""
 import gzip
+import io
 import json
 from datetime import timedelta
 
+import joblib
 import numpy as np
 import pytest
 
 from devtools.local.aws import create_monitoring_bucket
 from modelops.artifacts.baseline import Baseline
-from modelops.artifacts.loader import load_verified_model
 from modelops.artifacts.store import ModelStore
 from modelops.capture.records import prediction_records
 from modelops.monitoring.run import run_monitor
@@ -31,9 +32,11 @@ def penguins(aws, bucket):
     manifest = run(parse_args(["--bucket", bucket, "--dataset", "penguins", "--name", "penguins-monitor",
                                "--estimator", "logistic_regression"]))
     store = ModelStore(client("s3"), bucket)
-    model = load_verified_model(store, manifest.name, manifest.version, manifest.artifact.sha256)
+    # Unpickled here, not through the verified loader: the API does not serve categorical features
+    # yet (the loader refuses them), but the monitor watches what batch and future serving capture.
+    pipeline = joblib.load(io.BytesIO(store.read(manifest.name, manifest.version, manifest.artifact.file)))
     dataset = clean(load_bundled("penguins"))[0]
-    return {"manifest": manifest, "pipeline": model.pipeline, "dataset": dataset,
+    return {"manifest": manifest, "pipeline": pipeline, "dataset": dataset,
             "baseline": Baseline.from_json(store.read_pinned(manifest, "baseline"))}
 
 

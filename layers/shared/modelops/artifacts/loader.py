@@ -63,6 +63,7 @@ def load_verified_model(store: ModelStore | BundledModelStore, name: str, versio
             "hash_not_pinned", f"Model version {version} is deployed without ModelSha256; refusing to load it."
         )
     manifest = _read_manifest(store, name, version)
+    refuse_unservable(manifest)
     label = f"{name}/{version}"
     record, skew, build = (_onnx_parts if runtime == "onnx" else _joblib_parts)(manifest)
     # The same checks, in the same order, for whichever file the runtime loads: the deploy's pin
@@ -78,6 +79,18 @@ def load_verified_model(store: ModelStore | BundledModelStore, name: str, versio
         raise ModelUnavailable("hash_mismatch", f"{record.file} of {label} hashes to {actual}, expected "
                                                 f"{expected_sha256}; refusing to load it.")
     return LoadedModel(manifest=manifest, pipeline=build(data, manifest), load_seconds=time.perf_counter() - started)
+
+
+def refuse_unservable(manifest: Manifest) -> None:
+    """A version the API cannot take requests for yet: categorical features need string values,
+    which the request schema, the feature matrix and the ONNX graph's per-column inputs do not
+    take yet. Refused as a clear 503 (and by make deploy), never a 500 on every request."""
+    categorical = [feature.name for feature in manifest.features if feature.kind == "categorical"]
+    if categorical:
+        raise ModelUnavailable("unsupported_features", f"{manifest.name}/{manifest.version} has categorical features "
+                                                       f"({', '.join(categorical)}), which the API cannot take yet; "
+                                                       f"to serve or batch-score it, retrain with --drop "
+                                                       f"{','.join(categorical)}.")
 
 
 def _joblib_parts(manifest: Manifest) -> tuple[ArtifactRecord, list[str], Callable[[bytes, Manifest], Any]]:

@@ -169,3 +169,14 @@ def test_a_build_is_pinned_to_its_architecture():
     rule = pin({"Rules": {}}, "x86_64")["Rules"][RULE]
     assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "Architecture"}, "x86_64"]}
     assert "x86_64 wheels" in rule["Assertions"][0]["AssertDescription"]
+
+
+def test_a_model_the_api_cannot_take_yet_is_refused_before_deploying(template, bucket):
+    """The bundled penguins have categorical features: deploy says so in one line."""
+    from training.train import parse_args, run
+
+    manifest = run(parse_args(["--bucket", bucket, "--dataset", "penguins", "--name", "penguins-deploy",
+                               "--estimator", "logistic_regression"]))
+    stack = {"parameters": {}, "outputs": {"ModelBucketName": bucket}}
+    with pytest.raises(DeployRefused, match="categorical features \\(island, sex\\).*--drop island,sex"):
+        resolve(template, args(model_version=manifest.version, model_name=manifest.name), stack, s3=boto3.client("s3"))
