@@ -33,7 +33,7 @@ import numpy as np
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imported
 
 from modelops.artifacts.manifest import Task
-from modelops.artifacts.onnx_model import INPUT_NAME, PROBABILITIES, REGRESSION_OUTPUT, OnnxPipeline
+from modelops.artifacts.onnx_model import INPUT_NAME, OnnxPipeline, column_input, feed as feed_columns
 from modelops.statistics.feature_summary import MISSING_CATEGORY
 from training.pipeline import Columns
 
@@ -41,11 +41,6 @@ TOLERANCE = 1e-5
 ONNX_FILE = "model.onnx"
 UNSEEN_CATEGORY = "\x00unseen"  # a category no training row can have
 MAX_ROWS = 5000  # held-out rows verified (a seeded sample beyond): each kind of row is built from them
-
-
-def column_input(index: int) -> str:
-    """The graph input of feature `index` when the model has categorical features."""
-    return f"feature_{index}"
 
 
 @dataclass
@@ -82,33 +77,24 @@ def convert(pipeline: Any, n_features: int, columns: Columns | None = None, task
 
 
 def feed(matrix: np.ndarray, columns: Columns) -> dict[str, np.ndarray]:
-    """The per-feature inputs of a mixed model's graph, from the pipeline's input matrix."""
-    return {column_input(index): (np.asarray(matrix[:, index].tolist(), dtype=object).reshape(-1, 1)
-                                  if kind == "categorical" else
-                                  np.asarray(matrix[:, index], dtype=np.float32).reshape(-1, 1))
-            for index, kind in enumerate(columns.kinds)}
+    """The per-feature inputs of a mixed model's graph, from the pipeline's input matrix (serving's
+    own conversion, modelops.artifacts.onnx_model.feed: verified is what serves)."""
+    return feed_columns(matrix, columns.kinds)
 
 
 class _Served:
-    """The ONNX model behind the pipeline's own method: probabilities or predictions. All-numeric
-    classifiers run through modelops' OnnxPipeline, exactly what the function runs today."""
+    """The ONNX model behind the pipeline's own method, probabilities or predictions, run through
+    modelops' OnnxPipeline: exactly what the function runs, for every kind of model."""
 
     def __init__(self, onnx_bytes: bytes, pipeline: Any, columns: Columns | None, task: Task):
-        import onnxruntime
-
-        self.columns, self.task = columns if columns is not None and columns.mixed else None, task
-        if task == "classification" and self.columns is None:
-            self.pipeline: OnnxPipeline | None = OnnxPipeline(onnx_bytes, list(pipeline.classes_))
-            return
-        self.pipeline = None
-        self.session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+        kinds = columns.kinds if columns is not None and columns.mixed else ()
+        self.task = task
+        self.pipeline = OnnxPipeline(onnx_bytes, list(getattr(pipeline, "classes_", [])), kinds)
 
     def answer(self, matrix: np.ndarray) -> np.ndarray:
-        if self.pipeline is not None:
+        if self.task == "classification":
             return self.pipeline.predict_proba(matrix)
-        inputs = feed(matrix, self.columns) if self.columns else {INPUT_NAME: np.asarray(matrix, dtype=np.float32)}
-        output = PROBABILITIES if self.task == "classification" else REGRESSION_OUTPUT
-        return self.session.run([output], inputs)[0].astype(np.float64).reshape(len(matrix), -1)
+        return self.pipeline.predict(matrix).reshape(len(matrix), 1)
 
 
 def _numeric_input_columns(pipeline: Any, columns: Columns | None) -> tuple[list[int], Any]:

@@ -304,13 +304,8 @@ def explain_model(args: argparse.Namespace, manifest: Manifest, pipeline: Any, f
                   labels: np.ndarray, dataset: Dataset) -> None:
     """How predictions will be explained, and global importance on the held-out split (the
     selection metric's scorer, so importance is a drop in the score the model was chosen by)."""
-    if dataset.task == "classification" and not dataset.mixed:
-        manifest.explainer = build_explainer(pipeline, features, args.seed)
-        note = manifest.explainer.method
-    else:
-        # Serving explains all-numeric classifiers only; per-feature explanations of one-hot terms and
-        # of regression outputs are the serving side's next step. No spec: GET /model says none.
-        note = f"none stored (not yet served for {'regression' if dataset.task == 'regression' else 'categorical features'})"
+    manifest.explainer = build_explainer(pipeline, features, args.seed, manifest.features, manifest.classes)
+    note = manifest.explainer.method
     scorer, scoring = scoring_for(args.selection_metric, np.asarray(manifest.classes))
     manifest.importance = global_importance(pipeline, features, labels, dataset.feature_names, scorer, scoring, args.seed)
     top = ", ".join(f"{item.feature} {item.importance:.4f}" for item in manifest.importance.permutation.features[:3])

@@ -36,7 +36,6 @@ from botocore.exceptions import ClientError
 from devtools.deploy.fingerprint import FINGERPRINT_PARAMETER, function_fingerprint
 from modelops.artifacts.bundle import BUNDLE_DIR, MAX_BUNDLED_BYTES, BundlePin, write_bundle
 from modelops.artifacts.integrity import sha256_hex
-from modelops.artifacts.loader import ModelUnavailable, refuse_unservable
 from modelops.artifacts.manifest import Manifest
 from modelops.artifacts.store import MANIFEST_FILE, ModelStore
 
@@ -115,10 +114,6 @@ def model_pin(s3: Any, bucket: str, name: str, version: str, runtime: str | None
     except ClientError as error:
         raise DeployRefused(f"no model {name}/{version} in s3://{bucket} ({error.response['Error'].get('Code')}): "
                             "publish it with training first, into the stack's ModelBucketName") from error
-    try:
-        refuse_unservable(manifest)
-    except ModelUnavailable as unservable:
-        raise DeployRefused(unservable.message) from unservable
     runtime, record = manifest.serving_file(runtime)
     data = store.read(name, version, record.file)
     if sha256_hex(data) != record.sha256:

@@ -22,7 +22,6 @@ from modelops.api.json_body import parse_json_body
 from modelops.api.metrics import InferenceMetric, record, record_for_version
 from modelops.api.predict_request import predict_request_model
 from modelops.api.responses import predict_body
-from modelops.artifacts.features import instances_to_matrix, refuse_out_of_range
 from modelops.artifacts.bundle import BUNDLE_DIR, bundled_store
 from modelops.artifacts.loader import LoadedModel, ModelUnavailable, load_verified_model
 from modelops.artifacts.store import ModelStore
@@ -44,6 +43,9 @@ app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=pars
 settings = ServingSettings.from_environment()  # the one read of the environment
 capture = CaptureWriter(settings.capture_sample_rate)
 PredictRequest = predict_request_model(settings.max_batch_size)
+# The fast path's model for an all-numeric version: numbers or null only, validated as fast as ever
+# (modelops/api/predict_request.py); what it refuses, the route answers with PredictRequest.
+NumbersOnlyRequest = predict_request_model(settings.max_batch_size, numbers_only=True)
 
 
 def _load() -> LoadedModel:
@@ -75,7 +77,7 @@ def _prime_before_snapshot() -> None:
     snapshot holds the failure, which the first request after restore retries."""
     try:
         model = model_holder.get()
-        predict(model, instances_to_matrix([{}], model.manifest.feature_names))
+        predict(model, model.inputs.missing_rows(1))
     except ModelUnavailable:
         pass
 
@@ -100,7 +102,23 @@ def request_error(error: RequestError):
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError):
     record(metrics, InferenceMetric.INVALID_REQUESTS)
-    return validation_error_response(error.errors())
+    return validation_error_response([*error.errors(), *_kind_problems(error)])
+
+
+def _kind_problems(error: RequestValidationError) -> list[dict]:
+    """POST /predict's values of the wrong type for their feature's kind (a string for a number),
+    which the generic schema takes and the route would refuse: listed beside the schema's own
+    problems, so one 422 names them all (only on this refusal path; the body is parsed again)."""
+    model = model_holder.loaded
+    if model is None or app.current_event.path != "/predict":
+        return []
+    try:
+        parsed = parse_json_body(app.current_event.body or "")
+    except (ValueError, RequestError):
+        return []
+    known = {".".join(map(str, problem.get("loc", ()))) for problem in error.errors()}
+    return [{"loc": ("body", *detail["location"].split(".", 2)), "msg": detail["message"], "type": "feature_kind"}
+            for detail in model.inputs.kind_problems(parsed) if f"body.{detail['location']}" not in known]
 
 
 def _capture(records: list[dict], written: InferenceMetric) -> int:
@@ -138,19 +156,28 @@ def unexpected(error: Exception):
 # the trace; a subsegment per route cost more per request than the ONNX model's whole prediction.
 @app.post("/predict", responses=PREDICT_RESPONSES)
 def predict_route(request: PredictRequest, explain: Explain = False, top_k: TopK = DEFAULT_TOP_K):
+    return _predict(request.instances, explain, top_k, numbers_only=False)
+
+
+def _predict(instances: list[dict], explain: bool, top_k: int, numbers_only: bool) -> Response:
+    """POST /predict's answer. numbers_only: the instances were validated as numbers or null only
+    (NumbersOnlyRequest), so an all-numeric version takes them as they are."""
     model = model_holder.get()
-    matrix = instances_to_matrix(request.instances, model.manifest.feature_names)
-    refuse_out_of_range(matrix, model.manifest.feature_names)
-    predictions = predict(model, matrix)
+    # Each value checked against its feature's kind; categories training never saw noted for the response.
+    taken = model.inputs.model_input(instances, numbers_only)
+    predictions = predict(model, taken.matrix)
     # Before capture: a request that fails here returns no prediction ids to label.
-    explanations = explain_predictions(model, matrix, predictions, top_k) if explain else None
+    explanations = explain_predictions(model, taken.matrix, predictions, top_k) if explain else None
     record(metrics, InferenceMetric.PREDICTIONS, len(predictions))
     name, version = model.manifest.name, model.manifest.version
-    _capture(capture.sampled(prediction_records(name, version, request.instances, predictions.ids,
+    # Captured as the model took them (a category stripped, true as 1.0), so the monitor profiles
+    # exactly its input; an all-numeric request sent as numbers is that already.
+    _capture(capture.sampled(prediction_records(name, version, taken.instances, predictions.ids,
                                                 predictions.outputs)), InferenceMetric.CAPTURED_RECORDS)
     # Serialized here, in one orjson call: handed a dict, Powertools would walk it with its generic
     # encoder first (about 0.4 ms for 100 predictions). The 200 body's schema is PREDICT_RESPONSES'.
-    return Response(200, content_types.APPLICATION_JSON, predict_body(name, version, predictions, explanations))
+    return Response(200, content_types.APPLICATION_JSON,
+                    predict_body(name, version, predictions, explanations, taken.unseen))
 
 
 @app.post("/feedback", responses=FEEDBACK_RESPONSES)
@@ -183,7 +210,7 @@ def openapi_route() -> dict:
 @cache
 def _model_document(name: str, version: str) -> dict:
     manifest = model_holder.get().manifest
-    return model_document(openapi_document(app), manifest.feature_names, manifest.classes)
+    return model_document(openapi_document(app), manifest.features, manifest.classes)
 
 
 def _content_types_are_json(event: dict) -> bool:
@@ -199,20 +226,23 @@ def _predict_directly(event: dict) -> dict | None:
     Taken only when the resolver would do exactly this: the path and method of predict_route, no
     query string (so its defaults, as the resolver passes them), a body (checked_body_event made it
     UTF-8 text with a JSON Content-Type or none: the resolver parses it as JSON), parsed by the
-    resolver's deserializer and validated by the same model. A body that does not parse or validate
-    returns None, so every refusal of the request's shape is the resolver's own, word for word;
-    what the route raises goes to the handler the resolver would pick (app.exception_handler)."""
+    resolver's deserializer and validated by the same model, or, for a loaded all-numeric version,
+    by NumbersOnlyRequest (which accepts less, as fast as ever). A body that does not parse or
+    validate returns None, so every refusal of the request's shape is the resolver's own, word for
+    word; what the route raises goes to the handler the resolver would pick (app.exception_handler)."""
     body = event.get("body")
     if (event.get("path") != "/predict" or event.get("httpMethod") != "POST" or event.get("queryStringParameters")
             or event.get("multiValueQueryStringParameters") or not body or not isinstance(body, str)
             or not _content_types_are_json(event)):
         return None
+    loaded = model_holder.loaded
+    numbers_only = loaded is not None and not loaded.inputs.mixed
     try:
-        request = PredictRequest.model_validate(parse_json_body(body))
+        request = (NumbersOnlyRequest if numbers_only else PredictRequest).model_validate(parse_json_body(body))
     except (ValueError, RequestError):  # JSONDecodeError and pydantic's ValidationError are ValueErrors
         return None
     try:
-        response = predict_route(request)
+        response = _predict(request.instances, False, DEFAULT_TOP_K, numbers_only)
     except Exception as error:
         response = app.exception_handler_manager.lookup_exception_handler(type(error))(error)
     return ResponseBuilder(response).build(APIGatewayProxyEvent(event))

@@ -12,11 +12,13 @@ import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from devtools.openapi import CONTRACT_FILE
 from tests.fuzz.strategies import event, json_values, unicode_text
+from tests.fuzz.conftest import FuzzedApi
 from tests.fuzz.test_api_fuzz import assert_predictions, fuzz
 
 # Kept small: each body is sent once per runtime; the batch limit's edge has its own test.
@@ -109,3 +111,28 @@ def test_predict_accepts_exactly_what_the_served_schema_allows(api, published_mo
 
 def test_feedback_accepts_exactly_what_the_served_schema_allows(api, published_model):
     _check_against(api, "/feedback", "FeedbackRequest", 202, 1000, published_model.classes)
+
+
+@pytest.fixture(scope="module")
+def penguins_model(bucket):
+    """A model with categorical features (island, sex): strings, integers and booleans mean
+    something per feature, so the served document's per-feature types are what is fuzzed."""
+    import contextlib
+    import io
+
+    from training.train import parse_args, run
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run(parse_args(["--bucket", bucket, "--dataset", "penguins", "--name", "penguins-fuzz",
+                               "--estimator", "logistic_regression"]))
+
+
+@pytest.mark.parametrize("runtime", ["sklearn", "onnx"])
+def test_predict_on_a_mixed_model_accepts_exactly_what_the_served_schema_allows(cold_start, bucket, penguins_model,
+                                                                                 runtime):
+    model = penguins_model
+    sha = model.files["onnx"].sha256 if runtime == "onnx" else model.artifact.sha256
+    invoke = cold_start({"MODEL_BUCKET": bucket, "MODEL_NAME": model.name, "MODEL_VERSION": model.version,
+                         "MODEL_RUNTIME": runtime, "MODEL_SHA256": sha})
+    api = FuzzedApi(invoke, runtime, cold_start.module.ALLOWED_METHODS)
+    _check_against(api, "/predict", "PredictRequest", 200, 600, model.classes)

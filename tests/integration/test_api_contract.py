@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from devtools.api_target import ApiClient, deployed_client
 from devtools.local.lambda_local import cold_start, invoker
 from devtools.local.api import LocalApi, running
+from modelops.statistics.feature_summary import FeatureSummary
 from modelops.api.contract import model_document
 from devtools.openapi import CONTRACT_FILE
 from modelops.api.errors import ErrorResponse
@@ -173,7 +174,8 @@ def test_openapi_route_serves_the_committed_contract(api, info):
         assert served["components"]["schemas"]["ErrorResponse"] == CONTRACT["components"]["schemas"]["ErrorResponse"]
     else:
         # Locally a model is loaded: the committed contract, specialised to its features and classes.
-        assert served == model_document(CONTRACT, [f["name"] for f in info["features"]], info["classes"])
+        features = [FeatureSummary.model_validate(feature) for feature in info["features"]]
+        assert served == model_document(CONTRACT, features, info["classes"])
 
 
 BAD_REQUESTS = [

@@ -32,8 +32,7 @@ def penguins(aws, bucket):
     manifest = run(parse_args(["--bucket", bucket, "--dataset", "penguins", "--name", "penguins-monitor",
                                "--estimator", "logistic_regression"]))
     store = ModelStore(client("s3"), bucket)
-    # Unpickled here, not through the verified loader: the API does not serve categorical features
-    # yet (the loader refuses them), but the monitor watches what batch and future serving capture.
+    # The published pipeline itself: the records below are made the way serving makes them.
     pipeline = joblib.load(io.BytesIO(store.read(manifest.name, manifest.version, manifest.artifact.file)))
     dataset = clean(load_bundled("penguins"))[0]
     return {"manifest": manifest, "pipeline": pipeline, "dataset": dataset,

@@ -1,7 +1,7 @@
 """A regressor served (issue 14 item 5): the bundled diabetes target on both runtimes, through the
 handler as Lambda runs it. POST /predict answers a `value` per instance (the same on scikit-learn
-and ONNX Runtime within float32), captures {"value"} for the monitor, refuses ?explain=true with a
-clear 422; batch scoring writes the value column."""
+and ONNX Runtime within float32), captures {"value"} for the monitor, and ?explain=true explains it with an
+explanation in the target's units (ridge: exact); batch scoring writes the value column."""
 import contextlib
 import io
 import json
@@ -61,14 +61,22 @@ def test_both_runtimes_answer_a_value_per_instance_and_capture_it(diabetes, buck
     assert 25 < np.mean(answers["sklearn"]) < 350  # the target's units (disease progression)
 
 
-def test_explanations_of_a_regressor_are_refused_clearly(diabetes, bucket, capsys):
+def test_a_regressors_explanation_adds_up_to_its_value_in_the_targets_units(diabetes, bucket, capsys):
     _, data = diabetes
-    event = predict_event(matrix_to_instances(np.asarray(data.features[:1], dtype=np.float64), data.feature_names))
-    event["queryStringParameters"] = {"explain": "true"}
-    response, captured = _serve(diabetes, bucket, "sklearn", capsys, event)
-    body = json.loads(response["body"])
-    assert response["statusCode"] == 422 and body["error"]["code"] == "explanation_unavailable"
-    assert "regressor" in body["error"]["message"] and captured == []
+    event = predict_event(matrix_to_instances(np.asarray(data.features[:3], dtype=np.float64), data.feature_names))
+    event["queryStringParameters"] = {"explain": "true", "top_k": "3"}
+    for runtime in ("sklearn", "onnx"):
+        response, captured = _serve(diabetes, bucket, runtime, capsys, event)
+        assert response["statusCode"] == 200, response["body"]
+        for prediction in json.loads(response["body"])["predictions"]:
+            explanation = prediction["explanation"]
+            assert explanation["output"] == "value" and explanation["label"] is None
+            assert explanation["method"] == "linear_exact" and len(explanation["contributions"]) == 3
+            total = (explanation["baseline_value"] + sum(c["contribution"] for c in explanation["contributions"])
+                     + explanation["remainder"])
+            assert total == pytest.approx(explanation["value"], abs=1e-9)
+            assert explanation["value"] == pytest.approx(prediction["value"], rel=1e-5)  # exact on sklearn, float32 on onnx
+        assert len(captured) == 3
 
 
 def test_batch_scoring_writes_the_value_column(diabetes, bucket, aws):

@@ -8,6 +8,7 @@ from sklearn.preprocessing import FunctionTransformer
 from training.cleaning import clean
 from training.data import load_bundled
 from training import onnx_export
+from modelops.artifacts import onnx_model
 from training.onnx_export import TOLERANCE, column_input, compare, export, feed, verification_rows
 from training.pipeline import Columns, build_pipeline
 
@@ -115,6 +116,7 @@ def test_a_regressor_is_verified_on_its_predictions():
 def test_an_onnx_runtime_failure_is_a_failed_verification(penguins, monkeypatch):
     x_train, x_test, y_train, columns = penguins
     pipeline = build_pipeline("logistic_regression", 42, "classification", columns).fit(x_train, y_train.tolist())
-    monkeypatch.setattr(onnx_export, "feed", lambda matrix, columns: {"nonsense": matrix})
+    # The graph runs through serving's own feed (modelops.artifacts.onnx_model): broken there, it fails.
+    monkeypatch.setattr(onnx_model, "feed", lambda matrix, kinds: {"nonsense": matrix})
     onnx_bytes, verification = export(pipeline, x_test, 42, columns)
     assert onnx_bytes is None and verification.reason.startswith("ONNX Runtime failed on the verification rows")

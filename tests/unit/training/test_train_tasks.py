@@ -96,7 +96,7 @@ def test_diabetes_is_regression_with_its_metrics_gate_and_card(bucket, diabetes)
     assert model["mae"] < constant["mae"] and model["rmse"] < constant["rmse"] and model["r2"] > 0.3
     assert manifest.metrics["gate"] == {"metric": "r2", "threshold": 0.3, "passed": True, "reasons": [],
                                         "compared_with": None}
-    assert manifest.explainer is None  # explanations of a regressor: not yet served
+    assert manifest.explainer.method == "linear_exact" and manifest.explainer.max_abs_difference <= 1e-9  # ridge, exact
     baseline = Baseline.from_json(store.read(manifest.name, manifest.version, BASELINE_FILE))
     assert baseline.task == "regression" and baseline.calibration is None and baseline.classes == []
     held_out_predictions = baseline.predictions.columns["value"]

@@ -17,8 +17,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
 from modelops.api.errors import MAX_DETAILS, MAX_ERROR_BODY_BYTES, ErrorResponse
+from modelops.api.predict_request import feature_value_schema
 from modelops.api.responses import FeedbackAccepted, ModelInfo, PredictResponse
 from modelops.serving.explanations import DEFAULT_TOP_K, MAX_TOP_K
+from modelops.statistics.feature_summary import FeatureSummary
 
 TITLE = "scikit-learn model inference API"
 # The contract's own version: change it when a change would break a client (a field removed or
@@ -62,11 +64,13 @@ ERRORS: dict[int, str] = {
     500: "A bug, logged with the request id: `internal_error`.",
 }
 PREDICT_422 = ("The JSON does not fit: `invalid_body` (JSON, but not an object: an array, null, ...), "
-               "`validation_error` (schema, including the query parameters), "
+               "`validation_error` (schema, including the query parameters, and a value of the wrong type for its "
+               "feature: a string for a numeric feature, a number for a categorical one), "
                "`unknown_feature` (the message lists the known ones), `value_out_of_range` (beyond +/-3.4e38, "
                "float32's range: refused on both runtimes), `unscorable_instance` (values that "
                "overflow the model's arithmetic), `explanation_unavailable` (explain=true for a version "
-               "published without an explainer).")
+               "published without an explainer). A category training never saw is not refused: it is scored "
+               "and flagged in the prediction's `warnings`.")
 FEEDBACK_422 = ("The JSON does not fit: `invalid_body` (JSON, but not an object), `validation_error`, "
                 "`unknown_label` (not one of the model's classes).")
 UNAVAILABLE_503 = ("No usable model: `model_unavailable.<reason>` (not_configured, hash_not_pinned, manifest_missing, "
@@ -178,23 +182,25 @@ def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
     return _without_unused_schemas(document)
 
 
-def model_document(generic: dict[str, Any], feature_names: list[str], classes: list[Any]) -> dict[str, Any]:
+def model_document(generic: dict[str, Any], features: list[FeatureSummary], classes: list[Any]) -> dict[str, Any]:
     """The document for the deployed model: instances name exactly its features (any other name is
-    a 422 unknown_feature) and labels are its classes (any other a 422 unknown_label), like a model
-    signature. GET /openapi.json serves this while a model is loaded; openapi.json (committed, and
-    served before any model) stays generic."""
+    a 422 unknown_feature), each with the values its kind takes (feature_value_schema; another
+    value is a 422 validation_error), and labels are its classes (any other a 422 unknown_label),
+    like a model signature. GET /openapi.json serves this while a model is loaded; openapi.json
+    (committed, and served before any model) stays generic."""
     document = copy.deepcopy(generic)
     schemas = document["components"]["schemas"]
     for form in schemas["PredictRequest"]["oneOf"]:
         instance = form["properties"]["instances"]["items"] if "properties" in form else form
-        value = instance.pop("additionalProperties")
-        instance["properties"] = {name: value for name in feature_names}
+        instance.pop("additionalProperties")
+        instance["properties"] = {feature.name: {"title": feature.name, **feature_value_schema(feature)}
+                                  for feature in features}
         instance["additionalProperties"] = False
     schemas["GroundTruth"]["properties"]["label"] = (
         {"enum": list(classes), "title": "Label", "description": "One of the deployed model's classes."} if classes
         else {"type": "number", "title": "Label", "description": "The true value (the deployed model is a regressor)."})
-    document["info"]["description"] += (f"\nThis document describes the deployed model: {len(feature_names)} "
-                                        "features, its classes as labels.\n")
+    document["info"]["description"] += (f"\nThis document describes the deployed model: {len(features)} "
+                                        "features with their types, its classes as labels.\n")
     return document
 
 

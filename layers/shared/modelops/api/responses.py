@@ -25,11 +25,24 @@ class ModelId(BaseModel):
     version: str
 
 
+class PredictionWarning(BaseModel):
+    """Something about an instance that was scored anyway, and how."""
+    code: Literal["unseen_category"] = Field(description="Stable, machine-readable: branch on this.")
+    feature: str
+    value: str = Field(description="The category as scored (stripped, as training read its CSV).")
+    message: str = Field(description="For people; may change.")
+
+
+WARNINGS_DESCRIPTION = ("Only when there is something to say: a category training never saw (`unseen_category`), "
+                        "scored like a rare one, from the instance's other features.")
+
+
 class Prediction(BaseModel):
     """A classifier's prediction."""
     prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
     label: Label
     probabilities: dict[str, float] = Field(description="Per class (classes as strings), summing to 1.")
+    warnings: list[PredictionWarning] | None = Field(default=None, description=WARNINGS_DESCRIPTION)
     explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
 
 
@@ -37,6 +50,8 @@ class ValuePrediction(BaseModel):
     """A regressor's prediction (GET /model says `task: regression`)."""
     prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
     value: float = Field(description="The predicted value, in the target's units.")
+    warnings: list[PredictionWarning] | None = Field(default=None, description=WARNINGS_DESCRIPTION)
+    explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
 
 
 class PredictResponse(BaseModel):
@@ -71,11 +86,26 @@ class ModelInfo(BaseModel):
     importance: GlobalImportance | None = Field(description="Global feature importance, computed at training time.")
 
 
+UNSEEN_MESSAGE = ("A category training never saw: scored as one without a one-hot column of its own (as a rare "
+                  "category is), from the instance's other features.")
+
+
+def prediction_warnings(unseen: dict[int, list[tuple[str, str]]]) -> dict[int, list[dict[str, str]]]:
+    """Per row, the warnings of its unseen categories (ModelInput.unseen)."""
+    return {row: [{"code": "unseen_category", "feature": feature, "value": value, "message": UNSEEN_MESSAGE}
+                  for feature, value in pairs]
+            for row, pairs in unseen.items()}
+
+
 def predict_body(model_name: str, model_version: str, predictions: Predictions,
-                 explanations: list[Explanation] | None = None) -> str:
-    """The 200 body of POST /predict (schema: PredictResponse), explanations included when asked for."""
+                 explanations: list[Explanation] | None = None,
+                 unseen: dict[int, list[tuple[str, str]]] | None = None) -> str:
+    """The 200 body of POST /predict (schema: PredictResponse), with each instance's warnings when
+    it has any (its unseen categories) and explanations when asked for."""
     items = [{"prediction_id": prediction_id, **output}
              for prediction_id, output in zip(predictions.ids, predictions.outputs)]
+    for row, warnings in prediction_warnings(unseen or {}).items():
+        items[row]["warnings"] = warnings
     for item, explanation in zip(items, explanations or ()):
         item["explanation"] = explanation.model_dump(mode="json")
     return dumps({"model": {"name": model_name, "version": model_version}, "predictions": items})

@@ -7,12 +7,13 @@ Every failure is a ModelUnavailable with a stable `reason` for metrics and the 5
 import io
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pydantic import ValidationError
 
 from modelops.platform.absent_modules import remember_absent
+from modelops.artifacts.features import InputSchema
 from modelops.artifacts.integrity import sha256_hex
 from modelops.artifacts.library_versions import installed, installed_versions, mismatches
 from modelops.artifacts.manifest import ArtifactRecord, Manifest
@@ -40,6 +41,10 @@ class LoadedModel:
     manifest: Manifest
     pipeline: Any
     load_seconds: float
+    inputs: InputSchema = field(init=False)  # what the pipeline takes, from the manifest's features
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", InputSchema(self.manifest.features))
 
 
 RUNTIMES = ("sklearn", "onnx")
@@ -63,7 +68,6 @@ def load_verified_model(store: ModelStore | BundledModelStore, name: str, versio
             "hash_not_pinned", f"Model version {version} is deployed without ModelSha256; refusing to load it."
         )
     manifest = _read_manifest(store, name, version)
-    refuse_unservable(manifest)
     label = f"{name}/{version}"
     record, skew, build = (_onnx_parts if runtime == "onnx" else _joblib_parts)(manifest)
     # The same checks, in the same order, for whichever file the runtime loads: the deploy's pin
@@ -79,18 +83,6 @@ def load_verified_model(store: ModelStore | BundledModelStore, name: str, versio
         raise ModelUnavailable("hash_mismatch", f"{record.file} of {label} hashes to {actual}, expected "
                                                 f"{expected_sha256}; refusing to load it.")
     return LoadedModel(manifest=manifest, pipeline=build(data, manifest), load_seconds=time.perf_counter() - started)
-
-
-def refuse_unservable(manifest: Manifest) -> None:
-    """A version the API cannot take requests for yet: categorical features need string values,
-    which the request schema, the feature matrix and the ONNX graph's per-column inputs do not
-    take yet. Refused as a clear 503 (and by make deploy), never a 500 on every request."""
-    categorical = [feature.name for feature in manifest.features if feature.kind == "categorical"]
-    if categorical:
-        raise ModelUnavailable("unsupported_features", f"{manifest.name}/{manifest.version} has categorical features "
-                                                       f"({', '.join(categorical)}), which the API cannot take yet; "
-                                                       f"to serve or batch-score it, retrain with --drop "
-                                                       f"{','.join(categorical)}.")
 
 
 def _joblib_parts(manifest: Manifest) -> tuple[ArtifactRecord, list[str], Callable[[bytes, Manifest], Any]]:
@@ -127,7 +119,7 @@ def _onnx_session(data: bytes, manifest: Manifest) -> Any:
     from modelops.artifacts.onnx_model import OnnxPipeline
 
     try:
-        return OnnxPipeline(data, manifest.classes)
+        return OnnxPipeline(data, manifest.classes, tuple(feature.kind for feature in manifest.features))
     except Exception as error:  # onnxruntime raises its own types for invalid graphs
         raise ModelUnavailable("artifact_corrupt", f"ONNX model of {manifest.name}/{manifest.version} could not be "
                                                    f"loaded: {error}") from error

@@ -2,8 +2,15 @@
 
 The same rules as a request to the API: a feature left out, or empty, is a missing value (the
 pipeline's imputer fills it, as in training); text that is not a number, and infinities, are
-refused (NaN is a missing value in a CSV, where "nan" is how pandas writes one). Refused rows are
-returned with the API's error code and the line itself; they never stop the chunk.
+refused (NaN is a missing value in a CSV, where "nan" is how pandas writes one). A CSV holds text,
+so its cells are read the way training read its CSV: a boolean column's true/false, yes/no, 1/0
+(feature_summary.BOOLEAN_VALUES), a categorical column's category, stripped ("" or a missing
+spelling such as NA: missing; a category training never saw is scored, as by the API). A JSONL
+line's values are the API's (modelops.artifacts.features.InputSchema). Refused rows are returned
+with the API's error code and the line itself; they never stop the chunk.
+
+`features` is the model's InputSchema (LoadedModel.inputs), or, for an all-numeric model, its
+feature names alone.
 """
 import csv
 import io
@@ -13,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from modelops.artifacts.features import FLOAT32_MAX, UnknownFeatures, ValuesOutOfRange
+from modelops.artifacts.features import FLOAT32_MAX, InputSchema, UnknownFeatures, ValuesOutOfRange, categorical_value
 from modelops.artifacts.missing_values import MISSING_TEXT
 from modelops.batch.chunks import split_lines
 from modelops.batch.job import Chunk
+from modelops.statistics.feature_summary import BOOLEAN_VALUES
 
 INVALID_VALUE, INVALID_JSON, UNKNOWN_FEATURE = "validation_error", "invalid_json", UnknownFeatures.code
 OUT_OF_RANGE = ValuesOutOfRange.code
@@ -43,7 +51,7 @@ class RowError:
 class ParsedRows:
     offsets: list[int]  # of each scored row's line in its object: its identity
     ids: list[str | None]  # the id column's value, when the job names one
-    matrix: np.ndarray  # (rows, features) in the model's column order; NaN = missing
+    matrix: np.ndarray  # (rows, features) in the model's column order, its input form (NaN or "" missing)
     lines: int = 0  # lines read, blank ones included
     blank_lines: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -74,11 +82,18 @@ def _decoded(first_offset: int, data: bytes, errors: list[RowError]) -> tuple[li
     return decoded, len(lines), blank
 
 
-def parse_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str], id_column: str | None) -> ParsedRows:
-    """The fast path when the chunk is plain (numbers and empty cells, no quotes, no blank
-    lines, every row the header's width), else cell by cell; both give the same result."""
-    fast = _plain_csv(chunk, first_offset, data, features, id_column)
-    return fast if fast is not None else _csv_cell_by_cell(chunk, first_offset, data, features, id_column)
+def _schema(features: list[str] | InputSchema) -> InputSchema:
+    return features if isinstance(features, InputSchema) else InputSchema.all_numeric(features)
+
+
+def parse_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str] | InputSchema,
+              id_column: str | None) -> ParsedRows:
+    """The fast path when the model is all-numeric and the chunk plain (numbers and empty cells,
+    no quotes, no blank lines, every row the header's width), else cell by cell; both give the
+    same result."""
+    schema = _schema(features)
+    fast = None if schema.mixed else _plain_csv(chunk, first_offset, data, schema.names, id_column)
+    return fast if fast is not None else _csv_cell_by_cell(chunk, first_offset, data, schema, id_column)
 
 
 def _plain_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str],
@@ -128,8 +143,9 @@ def _plain_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str]
     return ParsedRows(offsets, ids, matrix, len(values), 0, [])
 
 
-def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: list[str],
+def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: list[str] | InputSchema,
                       id_column: str | None) -> ParsedRows:
+    schema = _schema(features)
     errors: list[RowError] = []
     decoded, line_count, blank = _decoded(first_offset, data, errors)
     width = len(chunk.columns)
@@ -144,13 +160,20 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
         ids.append(row_id)
         texts.append(text)
         records.append(record)
-    matrix = np.full((len(records), len(features)), np.nan)
+    names = schema.names
+    matrix = schema.missing_rows(len(records))
     bad: dict[int, tuple[str, str]] = {}  # row: (code, message), the first problem found
     for position, name in enumerate(chunk.columns):
-        if name not in features:
+        if name not in names:
             continue
-        column, problems = _numbers([record[position] for record in records], name)
-        matrix[:, features.index(name)] = column
+        index = names.index(name)
+        cells = [record[position] for record in records]
+        kind = schema.kinds[index]
+        if kind == "categorical":
+            column, problems = [categorical_value(cell) for cell in cells], {}
+        else:
+            column, problems = (_booleans if kind == "boolean" else _numbers)(cells, name)
+        matrix[:, index] = column
         for row, problem in problems.items():
             bad.setdefault(row, problem)
     keep = [row for row in range(len(records)) if row not in bad]
@@ -177,6 +200,18 @@ def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, tuple[s
     return column, problems
 
 
+def _booleans(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
+    """A boolean column: training's spellings (true/false, yes/no, ...) as 1.0/0.0; any other cell
+    read as a number, as the API takes one for a boolean feature."""
+    spelled = [BOOLEAN_VALUES.get(cell.strip().lower()) for cell in cells]
+    column, problems = _numbers(["" if value is not None else cell for value, cell in zip(spelled, cells)], name)
+    for row, value in enumerate(spelled):
+        if value is not None:
+            column[row] = value
+    return column, {row: (code, message.replace("is not a number.", "is not true, false or a number."))
+                    for row, (code, message) in problems.items()}
+
+
 def _number(cell: str) -> float:
     try:
         return float(cell)
@@ -184,8 +219,10 @@ def _number(cell: str) -> float:
         return float("nan")  # not a number; told apart from a missing value by the caller's mask
 
 
-def parse_jsonl(first_offset: int, data: bytes, features: list[str], id_column: str | None) -> ParsedRows:
-    """Each line one JSON object of feature name to number or null, as one instance sent to the API."""
+def parse_jsonl(first_offset: int, data: bytes, features: list[str] | InputSchema, id_column: str | None) -> ParsedRows:
+    """Each line one JSON object of feature name to value, as one instance sent to the API."""
+    schema = _schema(features)
+    features = schema.names
     errors: list[RowError] = []
     decoded, line_count, blank = _decoded(first_offset, data, errors)
     index = {name: position for position, name in enumerate(features)}
@@ -201,12 +238,20 @@ def parse_jsonl(first_offset: int, data: bytes, features: list[str], id_column: 
             continue
         row_id = instance.pop(id_column, None) if id_column is not None else None
         row_id = None if row_id is None else str(row_id)
-        row, problem, code = [np.nan] * len(features), None, INVALID_VALUE
+        row, problem, code = list(schema.missing_rows(1)[0]), None, INVALID_VALUE
         for name, value in instance.items():
             if name not in index:
                 problem, code = f"Unknown feature {name!r}.", UNKNOWN_FEATURE
                 break
             if value is None:
+                continue
+            kind = schema.kinds[index[name]]
+            if kind == "categorical" or (kind == "boolean" and isinstance(value, bool)):
+                cell, refused = schema.take(name, value)  # the API's rules for these values
+                if refused is not None:
+                    code, problem = refused[0], f"{name}: {refused[1]}"
+                    break
+                row[index[name]] = cell
                 continue
             number = _finite(value)
             if number is None:
@@ -222,7 +267,7 @@ def parse_jsonl(first_offset: int, data: bytes, features: list[str], id_column: 
         offsets.append(offset)
         ids.append(row_id)
         rows.append(row)
-    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
+    matrix = np.array(rows, dtype=object if schema.mixed else np.float64).reshape(len(rows), len(features))
     return ParsedRows(offsets, ids, matrix, line_count, blank, errors)
 
 

@@ -29,7 +29,7 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
                 capture_rate: float) -> ChunkReport:
     started = time.perf_counter()
     first, data = owned_bytes(s3_fetch(s3, chunk), chunk)
-    features = model.manifest.feature_names
+    features = model.inputs  # each column read by its feature's kind
     if chunk.format == "csv":
         parsed = parse_csv(chunk, first, data, features, job.id_column)
     else:
@@ -65,11 +65,12 @@ def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data:
     score = values if regression else probabilities
     if parsed.offsets:
         try:
-            scores = score(model.pipeline, parsed.matrix, model.manifest.explainer)
+            scores = score(model.pipeline, parsed.matrix, model.manifest.explainer, model.inputs)
         except UnscorableInstances as refused:
             lines = _lines_at(data, first, [parsed.offsets[row] for row in refused.rows])
             parsed = parsed.drop(refused.rows, refused.code, refused.row_message, lines)
-            scores = score(model.pipeline, parsed.matrix, model.manifest.explainer) if parsed.offsets else None
+            scores = (score(model.pipeline, parsed.matrix, model.manifest.explainer, model.inputs)
+                      if parsed.offsets else None)
     else:
         scores = None
     if scores is None:

@@ -11,7 +11,9 @@ which are the same numbers whichever runtime serves.
 
 A row passes when every intermediate of imputer -> scaler -> linear model stays within float32's
 range: |x - mean|, |(x - mean) / scale|, and the sum of |coefficient * scaled value| plus
-|intercept| (which bounds every partial sum of the decision value). Then float32 arithmetic cannot
+|intercept| (which bounds every partial sum of the decision value). A model with categorical
+features checks its numeric columns so, each categorical feature adding at most its largest
+|one-hot weight| to the bound (one of its columns is 1, the others 0). Then float32 arithmetic cannot
 overflow, so ONNX Runtime scores the row as scikit-learn does; a row that fails is refused on both.
 Versions without linear terms (trees, boosting, versions published before explanations) have no
 such step: a tree compares an input, it does not multiply it, and each runtime's own check of the
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelops.artifacts.explainer_spec import ExplainerSpec
-from modelops.artifacts.features import FLOAT32_MAX
+from modelops.artifacts.features import FLOAT32_MAX, InputSchema
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def _terms(spec: ExplainerSpec) -> _Terms:
     medians, means, scales = (np.asarray(values, dtype=np.float64) for values in (spec.medians, linear.means, linear.scales))
     abs_coefficients_t = np.abs(np.asarray(linear.coefficients, dtype=np.float64)).T
     abs_intercepts = np.abs(np.asarray(linear.intercepts, dtype=np.float64))
+    for feature in linear.categorical:  # at most one one-hot column of a feature is 1
+        abs_intercepts = abs_intercepts + np.abs(np.asarray(feature.coefficients, dtype=np.float64)).max(axis=1)
     terms = _Terms(medians, means, scales, abs_coefficients_t, abs_intercepts,
                    _safe_magnitude(medians, means, scales, abs_coefficients_t, abs_intercepts))
     if len(_CONVERTED) >= 8:  # one version serves per environment; tests and tools may load a few
@@ -77,11 +81,14 @@ def _terms(spec: ExplainerSpec) -> _Terms:
 _CONVERTED: dict[int, tuple[ExplainerSpec, _Terms]] = {}
 
 
-def rows_beyond_float32(matrix: np.ndarray, spec: ExplainerSpec | None) -> list[int]:
+def rows_beyond_float32(matrix: np.ndarray, spec: ExplainerSpec | None, inputs: InputSchema | None = None) -> list[int]:
     """Indices of the rows (NaN: missing, imputed with the training median) whose linear arithmetic
-    would leave +/-FLOAT32_MAX; [] when the version has no linear terms."""
+    would leave +/-FLOAT32_MAX; [] when the version has no linear terms. `inputs`: the model's
+    input schema, needed when it has categorical features (their columns are not numbers)."""
     if spec is None or spec.linear is None or not len(matrix):
         return []
+    if inputs is not None and inputs.mixed:
+        matrix = np.asarray(matrix[:, inputs.numeric], dtype=np.float64)
     terms = _terms(spec)
     with np.errstate(over="ignore", invalid="ignore"):
         if terms.safe_magnitude is not None and not (np.abs(matrix) > terms.safe_magnitude).any():  # NaN > B: False

@@ -16,6 +16,11 @@ class ModelHolder:
         self._model: LoadedModel | None = None
         self.last_failure: ModelUnavailable | None = None
 
+    @property
+    def loaded(self) -> LoadedModel | None:
+        """The model if it is loaded; None otherwise, without trying to load it."""
+        return self._model
+
     def get(self) -> LoadedModel:
         if self._model is None:
             try:

@@ -50,9 +50,9 @@ class Predictions:
 def predict(model: LoadedModel, matrix: np.ndarray) -> Predictions:
     # UnscorableInstances if a row overflows the model, decided alike on either runtime.
     if model.manifest.task == "regression":
-        predicted = scored_values(model.pipeline, matrix, model.manifest.explainer)
+        predicted = scored_values(model.pipeline, matrix, model.manifest.explainer, model.inputs)
         return Predictions(new_prediction_ids(len(predicted)), np.empty((len(predicted), 0)),
                            np.empty(0, dtype=np.int64), [], predicted)
-    probabilities = scored(model.pipeline, matrix, model.manifest.explainer)
+    probabilities = scored(model.pipeline, matrix, model.manifest.explainer, model.inputs)
     return Predictions(new_prediction_ids(len(probabilities)), probabilities, probabilities.argmax(axis=1),
                        model.manifest.classes)

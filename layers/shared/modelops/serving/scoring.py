@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from modelops.artifacts.explainer_spec import ExplainerSpec
+from modelops.artifacts.features import InputSchema
 from modelops.platform.errors import RequestError
 from modelops.serving.float32_arithmetic import rows_beyond_float32
 
@@ -28,28 +29,31 @@ class UnscorableInstances(RequestError):
         self.rows = rows
 
 
-def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None) -> np.ndarray:
+def probabilities(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None,
+                  inputs: InputSchema | None = None) -> np.ndarray:
     """Probabilities per row, or UnscorableInstances naming the rows the model cannot score. Pass
     the manifest's `explainer`: its linear terms decide, the same way on either runtime, which rows
-    float32 arithmetic would overflow on (modelops/serving/float32_arithmetic.py)."""
-    return _scored(lambda rows: np.asarray(pipeline.predict_proba(rows), dtype=np.float64), matrix, explainer)
+    float32 arithmetic would overflow on (modelops/serving/float32_arithmetic.py); and the model's
+    `inputs` (LoadedModel.inputs), without which the matrix is taken as all-numeric."""
+    return _scored(lambda rows: np.asarray(pipeline.predict_proba(rows), dtype=np.float64), matrix, explainer, inputs)
 
 
-def values(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None) -> np.ndarray:
+def values(pipeline: Any, matrix: np.ndarray, explainer: ExplainerSpec | None = None,
+           inputs: InputSchema | None = None) -> np.ndarray:
     """A regressor's predicted value per row, refused alike (a row whose value is not finite)."""
     score = lambda rows: np.asarray(pipeline.predict(rows), dtype=np.float64).reshape(len(rows), 1)  # noqa: E731
-    return _scored(score, matrix, explainer)[:, 0]
+    return _scored(score, matrix, explainer, inputs)[:, 0]
 
 
-def _scored(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, explainer: ExplainerSpec | None) -> np.ndarray:
-    beyond = rows_beyond_float32(matrix, explainer)
+def _scored(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, explainer: ExplainerSpec | None,
+            inputs: InputSchema | None) -> np.ndarray:
+    beyond = rows_beyond_float32(matrix, explainer, inputs)
     if beyond:  # scored as all-missing rows (always scorable) so one answer names every refused row
-        matrix = matrix.copy()
-        matrix[beyond] = np.nan
+        matrix = _with_missing_rows(matrix, beyond, inputs)
     try:
         scores = score(matrix)
     except ValueError as batch_error:
-        scores = _row_by_row(score, matrix, batch_error)
+        scores = _row_by_row(score, matrix, batch_error, inputs)
     if not beyond and np.isfinite(scores).all():  # the usual answer, in one pass over the scores
         return scores
     unscorable = sorted(set(beyond).union(np.flatnonzero(~np.isfinite(scores).all(axis=1)).tolist()))
@@ -58,12 +62,21 @@ def _scored(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, expla
     return scores
 
 
-def _row_by_row(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, batch_error: ValueError) -> np.ndarray:
+def _with_missing_rows(matrix: np.ndarray, rows: list[int], inputs: InputSchema | None) -> np.ndarray:
+    if inputs is not None:
+        return inputs.with_missing_rows(matrix, rows)
+    blanked = matrix.copy()
+    blanked[rows] = np.nan
+    return blanked
+
+
+def _row_by_row(score: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, batch_error: ValueError,
+                inputs: InputSchema | None) -> np.ndarray:
     """Score each row alone; a row that fails gets NaN. A row of missing values is always
-    scorable (the imputer fills every feature): if it fails too, the fault is the model's, not the
-    request's, and the batch's error is raised."""
+    scorable (the imputer fills every number, "" is a category): if it fails too, the fault is the
+    model's, not the request's, and the batch's error is raised."""
     try:
-        reference = score(np.full((1, matrix.shape[1]), np.nan))
+        reference = score(inputs.missing_rows(1) if inputs is not None else np.full((1, matrix.shape[1]), np.nan))
     except ValueError:
         raise batch_error
     rows = []

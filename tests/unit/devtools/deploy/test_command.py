@@ -171,12 +171,13 @@ def test_a_build_is_pinned_to_its_architecture():
     assert "x86_64 wheels" in rule["Assertions"][0]["AssertDescription"]
 
 
-def test_a_model_the_api_cannot_take_yet_is_refused_before_deploying(template, bucket):
-    """The bundled penguins have categorical features: deploy says so in one line."""
+def test_a_model_with_categorical_features_is_pinned_like_any_other(template, bucket):
+    """The bundled penguins have categorical features, which the API takes (issue 14 item 5): deploy
+    pins its verified ONNX model."""
     from training.train import parse_args, run
 
     manifest = run(parse_args(["--bucket", bucket, "--dataset", "penguins", "--name", "penguins-deploy",
                                "--estimator", "logistic_regression"]))
     stack = {"parameters": {}, "outputs": {"ModelBucketName": bucket}}
-    with pytest.raises(DeployRefused, match="categorical features \\(island, sex\\).*--drop island,sex"):
-        resolve(template, args(model_version=manifest.version, model_name=manifest.name), stack, s3=boto3.client("s3"))
+    values = resolve(template, args(model_version=manifest.version, model_name=manifest.name), stack, s3=boto3.client("s3"))
+    assert (values["ModelRuntime"], values["ModelSha256"]) == ("onnx", manifest.files["onnx"].sha256)

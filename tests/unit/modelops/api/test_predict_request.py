@@ -24,19 +24,39 @@ def test_batch_form():
 @pytest.mark.parametrize(
     "payload, location, kind",
     [
-        ('{"a": NaN}', "instances.0.a", "finite_number"),
-        ('{"a": Infinity}', "instances.0.a", "finite_number"),
-        ('{"a": 1e400}', "instances.0.a", "finite_number"),
-        ('{"a": "1.5"}', "instances.0.a", "float_type"),
-        ('{"a": true}', "instances.0.a", "float_type"),
-        ('{"a": [1]}', "instances.0.a", "float_type"),
+        ('{"a": NaN}', "instances.0.a", "feature_value_type"),
+        ('{"a": Infinity}', "instances.0.a", "feature_value_type"),
+        ('{"a": 1e400}', "instances.0.a", "feature_value_type"),
+        ('{"a": [1]}', "instances.0.a", "feature_value_type"),
+        ('{"a": {"b": 1}}', "instances.0.a", "feature_value_type"),
         ('{"instances": []}', "instances", "too_short"),
         ('{"instances": [{"a": 1}], "extra": 1}', "extra", "extra_forbidden"),
         ("[1, 2]", "", "model_type"),
     ],
 )
 def test_bad_values_are_refused_with_their_location(payload, location, kind):
-    assert (location, kind) in errors(payload)
+    assert [(location, kind)] == [error for error in errors(payload) if error[0] == location]
+
+
+def test_strings_and_booleans_pass_the_schema_for_the_feature_kinds_to_judge():
+    """Whether "1.5" or true fits depends on the feature's kind (InputSchema): not refused here."""
+    request = PredictRequest.model_validate_json('{"a": "1.5", "b": true, "c": "", "d": 2}')
+    assert request.instances == [{"a": "1.5", "b": True, "c": "", "d": 2.0}]
+
+
+@pytest.mark.parametrize("payload, kind", [
+    ('{"a": NaN}', "finite_number"), ('{"a": 1e400}', "finite_number"), ('{"a": "1.5"}', "float_type"),
+    ('{"a": true}', "float_type"), ('{"a": [1]}', "float_type"),
+])
+def test_the_numbers_only_model_refuses_all_but_numbers_and_null(payload, kind):
+    """The fast path's model for an all-numeric version: what it refuses goes to the route."""
+    from modelops.api.predict_request import predict_request_model
+
+    numbers_only = predict_request_model(MAX_BATCH_SIZE, numbers_only=True)
+    assert numbers_only.model_validate_json('{"a": 1, "b": null}').instances == [{"a": 1.0, "b": None}]
+    with pytest.raises(ValidationError) as caught:
+        numbers_only.model_validate_json(payload)
+    assert [(".".join(map(str, e["loc"])), e["type"]) for e in caught.value.errors()] == [("instances.0.a", kind)]
 
 
 def test_oversize_batches_are_refused():

@@ -88,17 +88,3 @@ def test_unreachable_s3(published_model, monkeypatch):
             assert reason(unreachable, published_model.name, published_model.version, published_model.artifact.sha256) == "storage_unreachable"
         finally:
             client.cache_clear()
-
-
-def test_a_version_with_categorical_features_is_refused_clearly_not_served_with_500s(store, published_model):
-    """Until the API takes string values: a 503 that says what to do, on both runtimes."""
-    from modelops.statistics.feature_summary import CategoryCount
-
-    features = [published_model.features[0].model_copy(update={"kind": "categorical", "dtype": "str", "min": None,
-                                                                "max": None, "mean": None,
-                                                                "categories": [CategoryCount(value="a", count=1, frequency=1.0)]}),
-                *published_model.features[1:]]
-    variant = copy_version(store, published_model, "20990101T000000Z-categorical", manifest_changes={"features": features})
-    with pytest.raises(ModelUnavailable, match=f"--drop {features[0].name}") as refused:
-        load_verified_model(store, variant.name, variant.version, variant.artifact.sha256)
-    assert refused.value.reason == "unsupported_features" and refused.value.status == 503

@@ -85,3 +85,29 @@ def test_the_fast_path_reads_plain_chunks_exactly_like_the_careful_one(seed, lin
 def test_anything_unusual_takes_the_careful_path(change):
     chunk, data = _random_plain_csv(0, b"\n")
     assert _plain_csv(chunk, 0, data + change, FEATURES, "id") is None
+
+
+def test_mixed_csv_cells_are_read_by_their_features_kind():
+    """A categorical column's text is its category (stripped; NA missing; unseen kept), a boolean
+    column's training spellings are 1/0; text in a numeric column is refused with the API's code."""
+    from tests.unit.modelops.artifacts.test_features import MIXED
+
+    data = b"3.5,Dream,yes,2\n,NA,FALSE,\n1, Anvers ,0.0,9\nbig,Biscoe,no,1\n2,Dream,maybe,1\n"
+    parsed = parse_csv(_csv_chunk(["size", "island", "adult", "pclass"]), 0, data, MIXED, None)
+    assert parsed.matrix.dtype == object
+    rows = [[None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in parsed.matrix.tolist()]
+    assert rows == [[3.5, "Dream", 1.0, "2"], [None, "", 0.0, ""], [1.0, "Anvers", 0.0, "9"]]
+    assert [(error.code, error.message) for error in parsed.errors] == [
+        (INVALID_VALUE, "size: 'big' is not a number."), (INVALID_VALUE, "adult: 'maybe' is not true, false or a number.")]
+
+
+def test_mixed_json_lines_follow_the_apis_rules():
+    from tests.unit.modelops.artifacts.test_features import MIXED
+
+    data = (b'{"size": 1, "island": "Dream", "adult": true, "pclass": 3}\n{"island": 2.5}\n'
+            b'{"size": "x"}\n{"pclass": "2", "adult": 1}\n')
+    parsed = parse_jsonl(0, data, MIXED, None)
+    rows = [[None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in parsed.matrix.tolist()]
+    assert rows == [[1.0, "Dream", 1.0, "3"], [None, "", 1.0, "2"]]
+    assert [(error.code, error.message.split(":")[0]) for error in parsed.errors] == [
+        (INVALID_VALUE, "island"), (INVALID_VALUE, "size")]

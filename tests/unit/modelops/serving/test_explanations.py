@@ -7,6 +7,7 @@ import modelops.serving.explanations as explanations
 from modelops.artifacts.explainer_spec import ExplainerSpec, LinearTerms
 from modelops.serving.explanations import Explainer, UnexplainableInstances
 from modelops.artifacts.onnx_model import OnnxPipeline
+from modelops.artifacts.features import InputSchema
 from training.explainer import build_explainer
 from training.onnx_export import convert
 from training.pipeline import build_pipeline
@@ -29,7 +30,7 @@ def fitted(estimator: str, classes: int = 2):
 
 def explain(pipeline, spec, rows, top_k=6, predict_proba=None):
     probabilities = pipeline.predict_proba(rows)
-    explainer = Explainer(spec, NAMES, pipeline.classes_.tolist())
+    explainer = Explainer(spec, InputSchema.all_numeric(NAMES), pipeline.classes_.tolist())
     return probabilities, explainer.explain(rows, probabilities, probabilities.argmax(axis=1),
                                             predict_proba or pipeline.predict_proba, top_k)
 
@@ -147,7 +148,7 @@ def test_overflowing_terms_are_refused_by_row():
     spec = ExplainerSpec(method="linear_exact", reason="test", medians=[0.0, 0.0],
                          linear=LinearTerms(means=[0.0, 0.0], scales=[1e-300, 1e-300], coefficients=[[1.0, 1.0]],
                                             intercepts=[0.0]))
-    explainer = Explainer(spec, ["a", "b"], [0, 1])
+    explainer = Explainer(spec, InputSchema.all_numeric(["a", "b"]), [0, 1])
     matrix = np.array([[1.0, 1.0], [1e10, 1e10]])
     with pytest.raises(UnexplainableInstances) as refused:
         explainer.explain(matrix, np.array([[0.5, 0.5], [0.0, 1.0]]), np.array([1, 1]), lambda m: None)
@@ -169,8 +170,8 @@ def test_inconsistent_specs_are_refused(fields):
 
 def test_an_explainer_for_other_features_is_refused():
     spec = ExplainerSpec(method="baseline_substitution", reason="test", medians=[0.0])
-    with pytest.raises(ValueError, match="1 features, the model 2"):
-        Explainer(spec, ["a", "b"], [0, 1])
+    with pytest.raises(ValueError, match="1 numeric and 0 categorical features, the model 2 and 0"):
+        Explainer(spec, InputSchema.all_numeric(["a", "b"]), [0, 1])
 
 
 def test_explaining_never_imports_scikit_learn():
