@@ -77,9 +77,7 @@ def _score(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, data:
         scores = np.empty(0) if regression else np.empty((0, len(classes)))
     started_ms = int(datetime.fromisoformat(job.started_at.replace("Z", "+00:00")).timestamp() * 1000)
     ids = derived_prediction_ids(f"{job.job_id}\0{chunk.key}".encode(), parsed.offsets, started_ms)
-    if regression:
-        return parsed, Predictions(ids, np.empty((len(scores), 0)), np.empty(0, dtype=np.int64), [], scores)
-    return parsed, Predictions(ids, scores, scores.argmax(axis=1), classes)
+    return parsed, Predictions.of(ids, scores, classes)
 
 
 def _lines_at(data: bytes, first: int, offsets: list[int]) -> dict[int, str]:

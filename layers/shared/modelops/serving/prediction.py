@@ -25,6 +25,13 @@ class Predictions:
     classes: list[Label]  # [] for a regressor
     values: np.ndarray | None = None  # a regressor's predicted value per row
 
+    @classmethod
+    def of(cls, ids: list[str], scores: np.ndarray, classes: list[Label]) -> "Predictions":
+        """From a classifier's probabilities (classes given) or a regressor's values (no classes)."""
+        if not classes:
+            return cls(ids, np.empty((len(scores), 0)), np.empty(0, dtype=np.int64), [], scores)
+        return cls(ids, scores, scores.argmax(axis=1), classes)
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -49,10 +56,6 @@ class Predictions:
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> Predictions:
     # UnscorableInstances if a row overflows the model, decided alike on either runtime.
-    if model.manifest.task == "regression":
-        predicted = scored_values(model.pipeline, matrix, model.manifest.explainer, model.inputs)
-        return Predictions(new_prediction_ids(len(predicted)), np.empty((len(predicted), 0)),
-                           np.empty(0, dtype=np.int64), [], predicted)
-    probabilities = scored(model.pipeline, matrix, model.manifest.explainer, model.inputs)
-    return Predictions(new_prediction_ids(len(probabilities)), probabilities, probabilities.argmax(axis=1),
-                       model.manifest.classes)
+    score = scored_values if model.manifest.task == "regression" else scored
+    scores = score(model.pipeline, matrix, model.manifest.explainer, model.inputs)
+    return Predictions.of(new_prediction_ids(len(scores)), scores, model.manifest.classes)
