@@ -4,6 +4,7 @@ and served through the handler as Lambda runs it, on both runtimes. Instances ar
 row reads: category strings, "" and null missing. Answers are checked against the published
 scikit-learn pipeline itself, and each runtime against the other."""
 import contextlib
+import csv
 import io
 import json
 
@@ -242,3 +243,40 @@ def test_batch_scoring_reads_category_strings_from_a_csv(classifier, bucket, aws
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="mixed-batch", Prefix="out/")["Contents"]]
     errors = s3.get_object(Bucket="mixed-batch", Key=next(k for k in keys if "/errors/" in k))["Body"].read()
     assert json.loads(errors.splitlines()[0])["code"] == "validation_error"
+
+
+def _output(s3, bucket: str, prefix: str) -> bytes:
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
+    return s3.get_object(Bucket=bucket, Key=next(k for k in keys if "/predictions/" in k))["Body"].read()
+
+
+def test_batch_scoring_flags_unseen_categories_as_the_api_does(classifier, bucket, aws):
+    """Scored, not refused, and said so: a CSV's predictions carry an unseen_categories column,
+    JSON lines carry the API's own warnings, and the summary counts them per feature."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="unseen-batch")
+    rows = _rows(classifier, 6)
+    rows[1] = {**rows[1], "island": "Anvers"}
+    rows[4] = {**rows[4], "island": "Anvers", "sex": "unknown"}
+    names = [feature.name for feature in classifier.features]
+    csv_lines = [",".join(names)] + [",".join("" if row.get(n) is None else str(row[n]) for n in names) for row in rows]
+    s3.put_object(Bucket="unseen-batch", Key="in/rows.csv", Body=("\n".join(csv_lines) + "\n").encode())
+    s3.put_object(Bucket="unseen-batch", Key="jl/rows.jsonl", Body="".join(json.dumps(r) + "\n" for r in rows).encode())
+    settings = BatchSettings.model_validate(_env(classifier, bucket, "sklearn"))
+    summaries = {fmt: run_job({"input": f"s3://unseen-batch/{source}", "output": f"s3://unseen-batch/{fmt}-out/"},
+                              settings, s3)
+                 for fmt, source in (("csv", "in/rows.csv"), ("jsonl", "jl/rows.jsonl"))}
+    for summary in summaries.values():
+        assert summary["rows_scored"] == 6 and summary["rows_refused"] == 0
+        assert summary["unseen_categories"] == {"rows": 2, "by_feature": {"island": 2, "sex": 1}}
+
+    table = list(csv.DictReader(io.StringIO(_output(s3, "unseen-batch", "csv-out/").decode())))
+    flagged = [json.loads(line["unseen_categories"]) if line["unseen_categories"] else None for line in table]
+    assert flagged == [None, {"island": "Anvers"}, None, None, {"island": "Anvers", "sex": "unknown"}, None]
+
+    status, answer = _post(_invoker(classifier, bucket, "sklearn"), rows)
+    assert status == 200
+    lines = [json.loads(line) for line in _output(s3, "unseen-batch", "jsonl-out/").splitlines()]
+    assert [line.get("warnings") for line in lines] == [p.get("warnings") for p in answer["predictions"]]
+    # Scored exactly as the API scores them.
+    assert [line["probabilities"] for line in lines] == [p["probabilities"] for p in answer["predictions"]]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from modelops.artifacts.features import Unseen
 from modelops.artifacts.importance import GlobalImportance
 from modelops.artifacts.library_versions import LibraryVersions
 from modelops.artifacts.manifest import Label
@@ -17,6 +18,7 @@ from modelops.platform.ids import PREDICTION_ID_PATTERN
 from modelops.platform.json_encoding import dumps
 from modelops.serving.explanations import Explanation
 from modelops.serving.prediction import Predictions
+from modelops.serving.unseen import prediction_warnings
 from modelops.statistics.feature_summary import FeatureSummary
 
 
@@ -86,20 +88,9 @@ class ModelInfo(BaseModel):
     importance: GlobalImportance | None = Field(description="Global feature importance, computed at training time.")
 
 
-UNSEEN_MESSAGE = ("A category training never saw: scored as one without a one-hot column of its own (as a rare "
-                  "category is), from the instance's other features.")
-
-
-def prediction_warnings(unseen: dict[int, list[tuple[str, str]]]) -> dict[int, list[dict[str, str]]]:
-    """Per row, the warnings of its unseen categories (ModelInput.unseen)."""
-    return {row: [{"code": "unseen_category", "feature": feature, "value": value, "message": UNSEEN_MESSAGE}
-                  for feature, value in pairs]
-            for row, pairs in unseen.items()}
-
-
 def predict_body(model_name: str, model_version: str, predictions: Predictions,
                  explanations: list[Explanation] | None = None,
-                 unseen: dict[int, list[tuple[str, str]]] | None = None) -> str:
+                 unseen: Unseen | None = None) -> str:
     """The 200 body of POST /predict (schema: PredictResponse), with each instance's warnings when
     it has any (its unseen categories) and explanations when asked for."""
     items = [{"prediction_id": prediction_id, **output}

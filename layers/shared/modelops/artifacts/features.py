@@ -111,11 +111,14 @@ def categorical_value(text: str) -> str:
     return MISSING_CATEGORY if stripped.lower() in MISSING_TEXT else stripped
 
 
+Unseen = dict[int, list[tuple[str, str]]]  # row -> (feature, category) pairs training never saw
+
+
 @dataclass(frozen=True)
 class ModelInput:
     matrix: np.ndarray  # the pipeline's input (training/pipeline.py): float64, or object when mixed
     instances: list[dict[str, Any]]  # the values as the model took them: what capture records
-    unseen: dict[int, list[tuple[str, str]]]  # row -> (feature, category) pairs training never saw
+    unseen: Unseen
 
 
 class InputSchema:
@@ -201,6 +204,17 @@ class InputSchema:
         """Whether `cell`, the model's value of feature `name`, is a category training never saw."""
         seen = self._seen.get(name)
         return seen is not None and cell != MISSING_CATEGORY and cell not in seen
+
+    def unseen_rows(self, matrix: np.ndarray) -> Unseen:
+        """ModelInput.unseen for a matrix already in the model's input form (batch scoring's):
+        row -> (feature, category) pairs training never saw, in feature order."""
+        found: Unseen = {}
+        for index in self.categorical:
+            name = self.names[index]
+            for row, cell in enumerate(matrix[:, index].tolist()):
+                if self.unseen(name, cell):
+                    found.setdefault(row, []).append((name, cell))
+        return {row: found[row] for row in sorted(found)}
 
     def take(self, name: str, value: Any) -> tuple[Any, tuple[str, str] | None]:
         """(the value as the pipeline takes it, None), or (None, (error code, message)) when its

@@ -15,6 +15,8 @@ class ChunkReport(BaseModel):
     rows_scored: int
     rows_refused: int
     refused_by_code: dict[str, int]
+    rows_with_unseen_categories: int = 0  # scored, and flagged in the predictions (a model with categories)
+    unseen_by_feature: dict[str, int] = {}
     captured: int
     seconds: float
 
@@ -25,12 +27,14 @@ def summarize(job: dict[str, Any], planned_chunks: int, reports: Iterable[ChunkR
     """The job's summary object. Rows of a failed chunk are neither scored nor refused: the failed
     chunks are listed so the job can be re-run (output keys are the same, nothing duplicates)."""
     refused: Counter[str] = Counter()
+    unseen: Counter[str] = Counter()
     totals = Counter()
     chunks = 0
     for report in reports:
         chunks += 1
         refused.update(report.refused_by_code)
-        totals.update({"lines": report.lines, "blank_lines": report.blank_lines, "rows_scored": report.rows_scored,
+        unseen.update(report.unseen_by_feature)
+        totals.update({"unseen": report.rows_with_unseen_categories, "lines": report.lines, "blank_lines": report.blank_lines, "rows_scored": report.rows_scored,
                        "rows_refused": report.rows_refused, "captured": report.captured})
     return {
         "status": "succeeded" if not failed_chunks and chunks == planned_chunks else "partial",
@@ -46,6 +50,7 @@ def summarize(job: dict[str, Any], planned_chunks: int, reports: Iterable[ChunkR
         "rows_scored": totals["rows_scored"],
         "rows_refused": totals["rows_refused"],
         "refused_by_code": dict(sorted(refused.items())),
+        "unseen_categories": {"rows": totals["unseen"], "by_feature": dict(sorted(unseen.items()))},
         "blank_lines": totals["blank_lines"],
         "capture_records": totals["captured"],
         "failed_chunks": failed_chunks[:100],

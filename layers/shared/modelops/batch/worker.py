@@ -38,9 +38,11 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
     output = S3Location.parse(job.output, "output")
     prefix = output_prefix(output)
     name = chunk_name(chunk.source, chunk.start, EXTENSIONS[chunk.format])
-    body = (predictions_csv(parsed, chunk.source, job.id_column, predictions)
+    # Scored as the API scores them, and flagged as it flags them (a model without categories: None).
+    unseen = features.unseen_rows(parsed.matrix) if features.mixed else None
+    body = (predictions_csv(parsed, chunk.source, job.id_column, predictions, unseen)
             if chunk.format == "csv" else
-            predictions_jsonl(parsed, chunk.source, job.id_column, predictions.ids, predictions.outputs))
+            predictions_jsonl(parsed, chunk.source, job.id_column, predictions.ids, predictions.outputs, unseen))
     s3.put_object(Bucket=output.bucket, Key=prefix + PREDICTIONS + name, Body=body)
     errors_key = prefix + ERRORS + chunk_name(chunk.source, chunk.start, ".jsonl")
     if parsed.errors:
@@ -50,7 +52,10 @@ def score_chunk(job: Job, chunk: Chunk, model: LoadedModel, s3: Any, capture_buc
     captured = _capture(job, chunk, model, parsed, predictions, s3, capture_bucket, capture_rate)
     report = ChunkReport(job_id=job.job_id, source=chunk.source, start=chunk.start, lines=parsed.lines, blank_lines=parsed.blank_lines,
                          rows_scored=len(parsed.offsets), rows_refused=len(parsed.errors),
-                         refused_by_code=dict(Counter(error.code for error in parsed.errors)), captured=captured,
+                         refused_by_code=dict(Counter(error.code for error in parsed.errors)),
+                         rows_with_unseen_categories=len(unseen or ()),
+                         unseen_by_feature=dict(Counter(name for pairs in (unseen or {}).values() for name, _ in pairs)),
+                         captured=captured,
                          seconds=round(time.perf_counter() - started, 3))
     s3.put_object(Bucket=output.bucket, Key=prefix + CHUNKS + chunk_name(chunk.source, chunk.start, ".json"),
                   Body=report.model_dump_json().encode())
@@ -95,7 +100,6 @@ def _capture(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, pre
     capture prefix, in the hour the job started: a retried chunk rewrites the same object."""
     if not bucket or not len(predictions):
         return 0
-    # Sampled by id, not by a random draw, so a retried chunk captures the same rows.
     # Sampled by row offset (Knuth's multiplicative hash, salted by the object), not by a random
     # draw, so a retried chunk captures the same rows; vectorised over the chunk.
     salt = int.from_bytes(blake2b(chunk.key.encode(), digest_size=4).digest())
