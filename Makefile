@@ -84,7 +84,7 @@ demo: $(VENV)/.installed $(PAGE_SCRIPTS)
 	$(PY) -m devtools.demo
 
 # The real handler behind a local HTTP server, S3 on a moto server, a freshly trained model.
-# Options: make serve ARGS='--port 3001 --runtime onnx'.
+# Options: make serve ARGS='--port 3001 --runtime onnx --dataset penguins' (or diabetes: a regressor).
 serve: $(VENV)/.installed
 	$(PY) -m devtools.local.serve $(ARGS)
 

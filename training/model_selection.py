@@ -34,6 +34,7 @@ from modelops.artifacts.manifest import Task
 from training.pipeline import CANDIDATES, Columns, build_pipeline, simplicity
 
 AUTO = "auto"
+SIMPLEST = "simplest"  # --estimator simplest: the task's first candidate (pipeline.simplicity), its linear model
 SELECTION_METRICS: dict[Task, tuple[str, ...]] = {"classification": ("roc_auc", "log_loss", "f1"),
                                                   "regression": ("r2", "mae", "rmse")}
 DEFAULT_METRIC: dict[Task, str] = {"classification": "roc_auc", "regression": "r2"}

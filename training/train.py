@@ -27,9 +27,10 @@ from modelops.statistics.regression import REGRESSION_METRICS
 from training.evaluation import evaluate, evaluate_regression
 from training.feature_types import Overrides
 from training.model_card import MODEL_CARD_FILE, render as render_model_card
-from training.model_selection import (AUTO, DEFAULT_METRIC, SELECTION_METRICS, Selection, SelectionImpossible,
+from training.model_selection import (AUTO, DEFAULT_METRIC, SELECTION_METRICS, SIMPLEST, Selection, SelectionImpossible,
                                       SelectionSettings, describe, scoring_for, select)
-from training.pipeline import CANDIDATES, ESTIMATOR_NAMES, Columns, all_cores, build_pipeline, fit_timed, json_safe_params
+from training.pipeline import (CANDIDATES, ESTIMATOR_NAMES, Columns, all_cores, build_pipeline, fit_timed,
+                               json_safe_params, simplicity)
 from modelops.artifacts.baseline import BASELINE_FILE
 from training.baseline import build_baseline, build_regression_baseline
 from training.explainer import build_explainer
@@ -75,9 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="drop exact duplicate rows (default: count them and keep them)")
     data.add_argument("--task", choices=TASKS, help="default: detected from the target's values")
     model = parser.add_argument_group("model")
-    model.add_argument("--estimator", choices=[AUTO, *ESTIMATOR_NAMES], default=AUTO,
-                       help="auto (default): choose by cross-validation on the training split; logistic_regression "
-                            "classifies, ridge regresses, the others do either")
+    model.add_argument("--estimator", choices=[AUTO, SIMPLEST, *ESTIMATOR_NAMES], default=AUTO,
+                       help="auto (default): choose by cross-validation on the training split; simplest: the task's "
+                            "linear model, fastest to train; logistic_regression classifies, ridge regresses, the "
+                            "others do either")
     model.add_argument("--selection-metric", help="what auto optimizes: roc_auc (default), log_loss or f1 for "
                                                   "classification; r2 (default), mae or rmse for regression")
     model.add_argument("--cv-folds", type=int, default=5, help="auto: folds, stratified for classification (default 5)")
@@ -131,6 +133,8 @@ def load(args: argparse.Namespace) -> tuple[Dataset, dict[str, Any], str]:
 
 def settle_metrics(args: argparse.Namespace, task: Task, target: str) -> None:
     """Fill the task's defaults in, and refuse a metric or estimator of the other task."""
+    if args.estimator == SIMPLEST:
+        args.estimator = simplicity(task)[0]
     if args.estimator != AUTO and args.estimator not in CANDIDATES[task]:
         raise TrainingRefused(f"--estimator {args.estimator} cannot do {task} (target {target!r}); choose one of "
                               f"{', '.join(CANDIDATES[task])}, or auto.")

@@ -15,7 +15,7 @@ import pytest
 from devtools.batch.local_job import run_job
 from devtools.local.aws import create_monitoring_bucket
 from devtools.local.lambda_local import cold_start, invoker
-from devtools.local.traffic import predict_event
+from devtools.local.traffic import dataset_instances, predict_event
 from modelops.api.responses import ModelInfo, PredictResponse
 from modelops.artifacts.loader import load_verified_model
 from modelops.artifacts.store import ModelStore
@@ -69,14 +69,9 @@ def _invoker(manifest, bucket: str, runtime: str):
 
 def _rows(manifest, count: int = 40) -> list[dict]:
     """Instances as a CSV row reads: the cleaned table's values, categories as strings, missing
-    numbers null and missing categories "" (the cleaned penguins have both)."""
-    data = clean(load_csv(PENGUINS, manifest.target))[0]
-    kinds = {feature.name: feature.kind for feature in manifest.features}
-    rows = []
-    for row in data.features[:: max(1, len(data.features) // count)][:count].tolist():
-        rows.append({name: (None if kinds[name] != "categorical" and np.isnan(value) else value)
-                     for name, value in zip(data.feature_names, row) if name in kinds})
-    return rows
+    numbers null and missing categories null (the cleaned penguins have both)."""
+    rows = dataset_instances(clean(load_csv(PENGUINS, manifest.target))[0], manifest.feature_names)
+    return rows[:: max(1, len(rows) // count)][:count]
 
 
 def _pipeline(manifest, bucket: str):

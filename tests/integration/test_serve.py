@@ -26,8 +26,8 @@ class Serving:
     """`python -m devtools.local.serve` with stdout and stderr read by threads (only by them: two readers of
     one pipe would split its lines), so waiting for the banner can time out."""
 
-    def __init__(self, port: int):
-        self.process = subprocess.Popen([sys.executable, "-m", "devtools.local.serve", "--port", str(port)], cwd=ROOT,
+    def __init__(self, port: int, *arguments: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "devtools.local.serve", "--port", str(port), *arguments], cwd=ROOT,
                                         env=user_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.errors: list[str] = []
@@ -88,6 +88,45 @@ def test_make_serve_answers_curl_style_requests_and_stops_on_ctrl_c():
     assert serving.process.returncode == 0, output
     assert "Stopped." in serving.out, output
     assert "POST /predict?explain=true&top_k=3 -> 200" in err, output  # the access log
+
+
+def test_make_serve_a_mixed_classifier_takes_the_csv_s_strings_and_flags_an_unseen_island():
+    serving = Serving(free_port(), "--dataset", "penguins", "--runtime", "onnx")
+    try:
+        url = serving.url()
+        penguin = {"island": "Anvers", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181,
+                   "body_mass_g": 3750, "sex": "male", "year": 2007}
+        predicted = requests.post(f"{url}/predict", params={"explain": "true", "top_k": "7"}, json=penguin, timeout=30)
+        model = requests.get(f"{url}/model", timeout=30).json()
+    finally:
+        err = serving.stop()
+    output = f"stdout:\n{serving.out}\nstderr:\n{err}"
+    assert "Serving penguins/" in serving.out and "runtime onnx" in serving.out, output
+    assert '"island": "Torgersen"' in serving.out  # the banner's examples are the data set's rows
+    assert predicted.status_code == 200, output
+    answer = predicted.json()["predictions"][0]
+    assert answer["label"] == "Adelie"
+    assert [w["code"] for w in answer["warnings"]] == ["unseen_category"]
+    assert {c["feature"] for c in answer["explanation"]["contributions"]} == set(penguin)  # per original feature
+    assert model["task"] == "classification"
+    assert {f["name"]: f["kind"] for f in model["features"]}["island"] == "categorical"
+
+
+def test_make_serve_a_regressor_answers_values_and_takes_numeric_feedback():
+    serving = Serving(free_port(), "--dataset", "diabetes")
+    try:
+        url = serving.url()
+        predicted = requests.post(f"{url}/predict", json={"age": 59, "sex": 2, "bmi": 32.1, "bp": 101}, timeout=30)
+        prediction_id = predicted.json()["predictions"][0]["prediction_id"]
+        feedback = requests.post(f"{url}/feedback", json={"prediction_id": prediction_id, "label": 151.0}, timeout=30)
+    finally:
+        err = serving.stop()
+    output = f"stdout:\n{serving.out}\nstderr:\n{err}"
+    assert "(regression, ridge, runtime sklearn" in serving.out, output
+    assert '"label": 151.0' in serving.out  # the feedback example is the first row's target
+    assert predicted.status_code == 200, output
+    assert isinstance(predicted.json()["predictions"][0]["value"], float)
+    assert feedback.status_code < 300, output
 
 
 def test_a_busy_port_fails_at_once_with_what_to_do():

@@ -19,19 +19,20 @@ def _latest(bucket, name):
 
 @pytest.fixture(scope="module")
 def penguins(bucket):
-    assert main(["--bucket", bucket, "--dataset", "penguins", "--estimator", "logistic_regression"]) == 0
+    assert main(["--bucket", bucket, "--dataset", "penguins", "--estimator", "simplest"]) == 0
     return _latest(bucket, "penguins")
 
 
 @pytest.fixture(scope="module")
 def diabetes(bucket):
-    assert main(["--bucket", bucket, "--dataset", "diabetes", "--estimator", "ridge"]) == 0
+    assert main(["--bucket", bucket, "--dataset", "diabetes", "--estimator", "simplest"]) == 0
     return _latest(bucket, "diabetes")
 
 
 def test_penguins_keep_their_categorical_features_with_types_and_frequencies(penguins):
     _, manifest = penguins
     assert manifest.task == "classification" and manifest.classes == ["Adelie", "Chinstrap", "Gentoo"]
+    assert manifest.training["estimator"] == "logistic_regression"  # --estimator simplest
     kinds = {f.name: f.kind for f in manifest.features}
     assert kinds == {"island": "categorical", "bill_length_mm": "numeric", "bill_depth_mm": "numeric",
                      "flipper_length_mm": "numeric", "body_mass_g": "numeric", "sex": "categorical", "year": "numeric"}
@@ -91,6 +92,7 @@ def test_the_mixed_model_s_onnx_graph_is_verified_with_unseen_categories(penguin
 def test_diabetes_is_regression_with_its_metrics_gate_and_card(bucket, diabetes):
     store, manifest = diabetes
     assert manifest.task == "regression" and manifest.classes == []
+    assert manifest.training["estimator"] == "ridge"  # --estimator simplest: the task's linear model
     model, constant = manifest.metrics["model"], manifest.metrics["best_constant"]
     assert set(model) == {"mae", "rmse", "r2", "bias"}
     assert model["mae"] < constant["mae"] and model["rmse"] < constant["rmse"] and model["r2"] > 0.3
