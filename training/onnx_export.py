@@ -4,8 +4,10 @@ The joblib pipeline stays canonical. The ONNX model only serves if, on every ver
 it answers like scikit-learn: a classifier's probabilities within TOLERANCE and the same class,
 except where scikit-learn itself sees a tie (its top two probabilities within TOLERANCE: there
 either tied class is a faithful answer); a regressor's prediction within TOLERANCE relative to
-max(1, |value|) (float32 carries about 7 significant digits, so an absolute bound would refuse
-large targets for rounding alone). A pipeline that fails to convert, to run or to verify is
+max(1, |value|, the training target's mean magnitude) (float32 carries about 7 significant
+digits, so an absolute bound would refuse large targets for rounding alone; and a prediction
+near 0 that is the difference of large terms, say a year 90 years off times its weight against
+the rest, carries the rounding of those terms, invisible on the target's own scale). A pipeline that fails to convert, to run or to verify is
 published joblib-only, and training says why. sklearn-onnx has given wrong results for one-hot
 encoders inside column transformers (its issues #1046, #671, #321): this gate is what catches
 such a case, whatever its cause.
@@ -49,7 +51,7 @@ class Verification:
     reason: str  # why it failed, or "verified"
     tolerance: float = TOLERANCE
     rows: dict[str, int] = field(default_factory=dict)  # rows checked per kind
-    max_abs_difference: float | None = None  # regression: relative to max(1, |value|)
+    max_abs_difference: float | None = None  # regression: relative to max(1, |value|, target scale)
     label_mismatches: int = 0
     ties_accepted: int = 0
     onnxruntime: str = ""  # the version that verified it; serving must run the same one
@@ -179,13 +181,22 @@ def compare(expected: np.ndarray, actual: np.ndarray) -> tuple[float, int, int]:
     return float(np.abs(actual - expected).max()), int((differs & ~tied).sum()), int((differs & tied).sum())
 
 
-def relative_difference(expected: np.ndarray, actual: np.ndarray) -> float:
-    """The largest |actual - expected| / max(1, |expected|): a regressor's verification measure."""
-    return float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max())
+def target_scale(task: Task, targets: np.ndarray) -> float:
+    """A regression target's typical magnitude, the mean |value| of the training targets (1 for a
+    classifier, whose probabilities are compared absolutely)."""
+    if task != "regression":
+        return 1.0
+    values = np.abs(np.asarray(targets, dtype=np.float64))
+    return float(values.mean()) if values.size else 1.0
+
+
+def relative_difference(expected: np.ndarray, actual: np.ndarray, scale: float = 1.0) -> float:
+    """The largest |actual - expected| / max(1, |expected|, scale): a regressor's verification measure."""
+    return float((np.abs(actual - expected) / np.maximum(max(1.0, scale), np.abs(expected))).max())
 
 
 def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray], columns: Columns | None = None,
-           task: Task = "classification") -> Verification:
+           task: Task = "classification", scale: float = 1.0) -> Verification:
     import onnxruntime
 
     served = _Served(onnx_bytes, pipeline, columns, task)
@@ -194,10 +205,11 @@ def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray], column
         if task == "classification":
             difference, differ, tied = compare(pipeline.predict_proba(matrix), served.answer(matrix))
         else:
-            difference, differ, tied = relative_difference(pipeline.predict(matrix), served.answer(matrix)[:, 0]), 0, 0
+            difference, differ, tied = relative_difference(pipeline.predict(matrix), served.answer(matrix)[:, 0],
+                                                           scale), 0, 0
         worst, mismatches, ties = max(worst, difference), mismatches + differ, ties + tied
     counts = {kind: int(len(matrix)) for kind, matrix in rows.items()}
-    what = "probabilities" if task == "classification" else "predictions (relative to max(1, |value|))"
+    what = "probabilities" if task == "classification" else f"predictions (relative to max(1, |value|, {scale:.4g}))"
     if not worst <= TOLERANCE:  # NaN fails too
         reason = f"{what} differ from scikit-learn's by up to {worst:.2e} (tolerance {TOLERANCE:.0e})"
     elif mismatches:
@@ -208,15 +220,16 @@ def verify(onnx_bytes: bytes, pipeline: Any, rows: dict[str, np.ndarray], column
 
 
 def export(pipeline: Any, held_out: np.ndarray, seed: int, columns: Columns | None = None,
-           task: Task = "classification") -> tuple[bytes | None, Verification]:
-    """The verified ONNX bytes, or None with the reason it cannot serve."""
+           task: Task = "classification", scale: float = 1.0) -> tuple[bytes | None, Verification]:
+    """The verified ONNX bytes, or None with the reason it cannot serve. `scale`: a regressor's
+    target_scale (of its training targets)."""
     try:
         onnx_bytes = convert(pipeline, held_out.shape[1], columns, task)
     except Exception as error:  # skl2onnx raises many types for unsupported pipelines
         return None, Verification(False, f"conversion failed: {type(error).__name__}: {error}"[:500])
     try:
         verification = verify(onnx_bytes, pipeline, verification_rows(pipeline, held_out, seed, columns=columns),
-                              columns, task)
+                              columns, task, scale)
     except Exception as error:  # onnxruntime refusing the graph or an input is a failed verification
         return None, Verification(False, f"ONNX Runtime failed on the verification rows: {type(error).__name__}: "
                                          f"{error}"[:500])

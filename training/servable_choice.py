@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from training.model_selection import Selection
-from training.onnx_export import Verification, export
+from training.onnx_export import Verification, export, target_scale
 from training.pipeline import fit_timed
 
 Exporter = Callable[[Any, np.ndarray, int], tuple[bytes | None, Verification]]
@@ -23,7 +23,7 @@ def prefer_onnx_servable(selection: Selection, fitted: Any, fit_seconds: float, 
     when the chosen one does not verify and that one does."""
     if exporter is None:
         def exporter(pipeline: Any, rows: np.ndarray, seed: int) -> tuple[bytes | None, Verification]:
-            return export(pipeline, rows, seed, selection.columns, selection.task)
+            return export(pipeline, rows, seed, selection.columns, selection.task, target_scale(selection.task, y_train))
     _, verification = exporter(fitted, x_train, seed)
     if verification.passed:
         return selection, fitted, fit_seconds

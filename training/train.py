@@ -38,7 +38,7 @@ from training.importance import global_importance
 from training.onnx_export import ONNX_FILE
 from training.refusal import TrainingRefused
 from training.servable_choice import prefer_onnx_servable
-from training.onnx_export import export as export_onnx
+from training.onnx_export import export as export_onnx, target_scale
 from training.publish import build_manifest, deploy_command, file_record, publish, serialize
 from training.task import TASKS
 
@@ -284,7 +284,7 @@ def run(args: argparse.Namespace) -> Manifest:
     stage(f"Explanations and permutation importance ({time.perf_counter() - started_run:.0f} s elapsed)")
     explain_model(args, manifest, pipeline, x_test, y_test, dataset)
     stage(f"Converting to ONNX and verifying ({time.perf_counter() - started_run:.0f} s elapsed)")
-    onnx_bytes, verification = export_onnx(pipeline, x_test, args.seed, columns, task)
+    onnx_bytes, verification = export_onnx(pipeline, x_test, args.seed, columns, task, target_scale(task, y_train))
     manifest.onnx_verification = verification.as_dict()
     if onnx_bytes:
         files[ONNX_FILE] = onnx_bytes

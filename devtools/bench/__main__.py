@@ -1,7 +1,8 @@
 """`make bench`: measured figures, printed as tables, all from one run on this machine.
 
 Inference (devtools/bench/inference.py): cold init of the built function per runtime, warm
-handler latency beside a bare `sam init`-style handler, sizes. Needs `make build ARCH=x86_64`.
+handler latency beside a bare `sam init`-style handler (for breast cancer, and for penguins: a
+table with categories), sizes. Needs `make build ARCH=x86_64`.
 Monitor: throughput and peak memory for windows of 100k and 1M capture records (30 features, 1%
 labelled) read from S3 on the moto server. Each run is a fresh process (so peak RSS is that run's
 alone), next to the same process reading an empty window (the floor: imports, baseline) and a
@@ -11,6 +12,8 @@ Batch scoring (devtools/bench/batch_throughput.py): one worker on a 1M-row CSV p
 projected wall time and cost of 10M and 100M rows at Map concurrency 10/100/1,000.
 Leak check: 10,000 sequential invocations of the inference handler with mixed good and bad
 requests, per runtime, in a fresh process: RSS and traced Python heap before and after.
+Training: time against rows (devtools/bench/training_scaling.py), and held-out quality against
+plain scikit-learn on the same rows (devtools/bench/reference_models.py).
 """
 import argparse
 import contextlib
@@ -130,7 +133,8 @@ class BenchModel:
                 "POWERTOOLS_METRICS_NAMESPACE": "bench", "POWERTOOLS_TRACE_DISABLED": "1", "LOG_LEVEL": "INFO"}
 
 
-def publish_bench_model() -> BenchModel:
+def publish_bench_model(dataset: str = "breast-cancer") -> BenchModel:
+    """A bundled data set's linear model (`--estimator simplest`), published to the moto server."""
     from devtools.local.aws import create_model_bucket
     from modelops.platform.aws_clients import client
     from modelops.artifacts.loader import load_verified_model
@@ -141,10 +145,10 @@ def publish_bench_model() -> BenchModel:
 
     models = create_model_bucket("bench-models")
     with contextlib.redirect_stdout(io.StringIO()):
-        manifest = run(parse_args(["--bucket", models, "--estimator", "logistic_regression"]))
+        manifest = run(parse_args(["--bucket", models, "--dataset", dataset, "--estimator", "simplest"]))
     pipeline = load_verified_model(ModelStore(client("s3"), models), manifest.name, manifest.version,
                                    manifest.artifact.sha256).pipeline
-    return BenchModel(models, manifest, pipeline, clean(load_bundled())[0])
+    return BenchModel(models, manifest, pipeline, clean(load_bundled(dataset))[0])
 
 
 def monitor_rows(model: BenchModel, sizes: tuple[int, ...] = SIZES) -> list[tuple[str, str, str, str]]:
@@ -274,7 +278,11 @@ def print_inference_tables(model: BenchModel) -> None:
                                                               model.data.feature_names))
     print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
                 ("handler", "p50", "p99", "throughput"),
-                bench_inference.warm_rows(model.env, model.pipeline, model.data.features, model.data.feature_names))
+                bench_inference.warm_rows(model.env, model.pipeline, bench_inference.instances_of(model.data)))
+    penguins = publish_bench_model("penguins")
+    print_table("Warm handler, a table with categories: penguins, 2 of 7 features categorical, rows sent as the "
+                "CSV has them (category strings)", ("handler", "p50", "p99", "throughput"),
+                bench_inference.warm_rows(penguins.env, penguins.pipeline, bench_inference.instances_of(penguins.data)))
     print_table("Where a warm 1-row request's time goes (p50 of each part timed alone, fresh process per runtime)",
                 ("runtime", "whole handler", "Powertools logger + metrics decorators, body check",
                  "POST /predict direct: parse, validate, response", "our route: matrix, ids, capture, metrics",
@@ -323,6 +331,9 @@ def main() -> None:
         from devtools.bench import training_scaling
 
         training_scaling.print_rows(list(training_scaling.DEFAULT_ROWS))
+        from devtools.bench import reference_models
+
+        reference_models.print_comparisons()
         print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     client.cache_clear()
 

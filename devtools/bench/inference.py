@@ -15,7 +15,7 @@ import joblib
 import numpy as np
 
 from devtools.build.layout import BUILD, ROOT, inference_path
-from devtools.local.traffic import predict_event
+from devtools.local.traffic import dataset_instances, predict_event
 from modelops.artifacts.features import matrix_to_instances
 
 COLD_RUNS = 5
@@ -71,7 +71,7 @@ def cold_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features:
     with tempfile.TemporaryDirectory() as scratch:
         model_file = Path(scratch) / "model.joblib"  # the sam init template ships the model in the package
         joblib.dump(pipeline, model_file)
-        event_file = _event_file(scratch, features, names, 1)
+        event_file = _event_file(scratch, matrix_to_instances(features, names), 1)
         bare = _median_cold_ms("cold-bare", "sklearn", event_file, {}, model_file)
         rows = [("bare sam-init-style handler (sklearn): import, load from the package, first prediction", f"{bare:.0f} ms"),
                 ("floor: import numpy", f"{floor('import numpy', 'onnx', {}):.0f} ms"),
@@ -105,15 +105,20 @@ def _warm_process(kind: str, runtime: str, event_file: Path, calls: int, env: di
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _event_file(directory: str, features: np.ndarray, names: list[str], size: int) -> Path:
-    """A POST /predict event of the first `size` rows, as the file warm_latency.py reads."""
+def instances_of(data: Any) -> list[dict[str, Any]]:
+    """A cleaned data set's complete rows (the bare handler cannot impute) as a client sends them."""
+    return [row for row in dataset_instances(data) if None not in row.values()]
+
+
+def _event_file(directory: str, instances: list[dict[str, Any]], size: int) -> Path:
+    """A POST /predict event of the first `size` instances, as the file warm_latency.py reads."""
     path = Path(directory) / f"predict_{size}.json"
-    path.write_text(json.dumps(predict_event(matrix_to_instances(features[:size], names))))
+    path.write_text(json.dumps(predict_event(instances[:size])))
     return path
 
 
-def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features: np.ndarray,
-              names: list[str]) -> list[tuple[str, str, str, str]]:
+def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any,
+              instances: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     if not (BUILD / "OnnxRuntimeLayer").is_dir():
         return [("warm handlers", NOT_BUILT, "", "")]
     rows = []
@@ -121,7 +126,7 @@ def warm_rows(env_for: Callable[[str], dict[str, str]], pipeline: Any, features:
         model_file = Path(scratch) / "model.joblib"  # the sam init template ships the model in the package
         joblib.dump(pipeline, model_file)
         for size, calls in WARM_CALLS.items():
-            event_file = _event_file(scratch, features, names, size)
+            event_file = _event_file(scratch, instances, size)
             base = _warm_process("bare", "sklearn", event_file, calls, {}, model_file)
             rows.append((f"bare sam-init-style handler (sklearn), {size} row(s)", f"{base['p50']:.0f} µs",
                          f"{base['p99']:.0f} µs", f"{size / base['p50'] * 1e6:,.0f} rows/s"))
@@ -139,7 +144,7 @@ def breakdown_rows(env_for: Callable[[str], dict[str, str]], features: np.ndarra
         return [("breakdown", NOT_BUILT, "", "", "", "", "")]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        event_file = _event_file(scratch, features, names, 1)
+        event_file = _event_file(scratch, matrix_to_instances(features, names), 1)
         for runtime in ("onnx", "sklearn"):
             f = _warm_process("breakdown", runtime, event_file, WARM_CALLS[1], env_for(runtime))
             rows.append((runtime, f"{f['handler']:.0f} µs", f"{f['handler'] - f['direct']:.0f} µs",

@@ -39,7 +39,10 @@ def bare_handler(model_path: str) -> Callable[[dict, Any], dict]:
     def handler(event: dict, context: Any) -> dict:
         body = json.loads(event["body"])
         rows = [list(instance.values()) for instance in body["instances"]]
-        probabilities = pipeline.predict_proba(np.asarray(rows, dtype=float))
+        # A table with categories is an object matrix (category strings beside numbers), as
+        # scikit-learn takes one without pandas; an all-numeric one a float matrix.
+        mixed = any(isinstance(value, str) for value in rows[0])
+        probabilities = pipeline.predict_proba(np.array(rows, dtype=object) if mixed else np.asarray(rows, dtype=float))
         return {"statusCode": 200, "body": json.dumps({"probabilities": probabilities.tolist()})}
     return handler
 
