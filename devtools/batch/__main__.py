@@ -25,7 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ignore-columns", default="", help="comma-separated columns that are not features")
     parser.add_argument("--runtime", choices=["onnx", "sklearn"], default="onnx")
     parser.add_argument("--chunk-mb", type=float, default=16.0, help="bytes per chunk (Map item), in MiB")
-    parser.add_argument("--chunks-per-worker", type=int, default=1, help="the ItemBatcher's batch size")
+    parser.add_argument("--chunks-per-worker", type=int, default=1, help="chunks per Map item (BatchChunksPerWorker)")
     parser.add_argument("--concurrency", type=int, default=2, help="workers at once (the Map's MaxConcurrency)")
     parser.add_argument("--estimator", default="logistic_regression", help="training's --estimator")
     return parser.parse_args(argv)

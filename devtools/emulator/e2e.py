@@ -16,7 +16,10 @@ Steps (each printed with its time and the time since the start):
 4. The monitor invoked (as `aws lambda invoke` would) on a window that holds those requests: its
    report is in the monitoring bucket, for that version, and counts the requests that reached it.
    Then the MonitorBackfillStateMachine over the same requests (`aws stepfunctions
-   start-execution`): its Distributed Maps run on LocalStack and the report counts the same.
+   start-execution`): its Distributed Maps run on LocalStack and the report counts the same. Then
+   the BatchScoringStateMachine over a CSV of 250 patients and one bad row put in the batch
+   bucket's input/: its Distributed Map runs there too, and the summary and the predictions
+   account for every row (250 scored by the deployed version, 1 refused).
 5. A second version trained and deployed the same way: the API serves it (`live` moved).
 
 x86_64, whatever the samconfig default: the functions run as processes on this x86_64 host, and
@@ -323,21 +326,50 @@ class Run:
         end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
         time.sleep(max(0.0, (end - datetime.now(timezone.utc)).total_seconds()) + 0.1)
         request = {"start": start.isoformat(), "end": end.isoformat()}
-        machine = outputs["MonitorBackfillStateMachineArn"]
+        outcome = self.execute(outputs["MonitorBackfillStateMachineArn"], request, timeout)
+        self.check_report(outputs["MonitoringBucketName"], outcome["report"], version)
+
+    def batch(self, version: str, rows: int = 250, timeout: float = 240) -> None:
+        """The batch scoring state machine over a CSV in the batch bucket's input/ (the README's
+        `aws s3 cp` then `start-execution`), with an id column and one bad row: its Distributed Map
+        runs on LocalStack, and the summary and predictions account for every row."""
+        from training.data import load_bundled
+
+        outputs = self.stack_outputs()
+        table = load_bundled()
+        bucket = outputs["BatchBucketName"]
+        lines = [",".join(["patient", *table.feature_names])]
+        lines += [",".join([f"p{index}", *map(repr, row)]) for index, row in enumerate(table.rows[:rows])]
+        lines.append(",".join(["bad", *["x"] * len(table.feature_names)]))
+        self.clients["s3"].put_object(Bucket=bucket, Key="input/e2e/patients.csv", Body="\n".join(lines).encode() + b"\n")
+        request = {"input": f"s3://{bucket}/input/e2e/", "output": f"s3://{bucket}/output/e2e/", "id_column": "patient"}
+        summary = self.execute(outputs["BatchStateMachineArn"], request, timeout)
+        if (summary["status"], summary["rows_scored"], summary["rows_refused"]) != ("succeeded", rows, 1) or \
+                summary["model"]["version"] != version:
+            raise StepFailed(f"the batch summary is not {rows} rows scored and 1 refused by {version}: "
+                             f"{json.dumps(summary)[:600]}")
+        listed = self.clients["s3"].list_objects_v2(Bucket=bucket, Prefix="output/e2e/predictions/")
+        scored = sum(self.clients["s3"].get_object(Bucket=bucket, Key=item["Key"])["Body"].read().count(b"\n") - 1
+                     for item in listed.get("Contents", []))
+        if scored != rows:
+            raise StepFailed(f"the predictions under s3://{bucket}/output/e2e/predictions/ hold {scored} rows, not {rows}")
+
+    def execute(self, machine: str, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """start-execution, wait for it to end; its output, or StepFailed with its error."""
         self.out(f"    stepfunctions start-execution {machine.rsplit(':', 1)[-1]} {json.dumps(request)}")
         sfn = self.clients["stepfunctions"]
         execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(request))["executionArn"]
         deadline = time.monotonic() + timeout
         while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
             if time.monotonic() > deadline:
-                raise StepFailed(f"the backfill execution is still running after {timeout:.0f} s")
+                raise StepFailed(f"the execution is still running after {timeout:.0f} s")
             time.sleep(2)
         if described["status"] != "SUCCEEDED":
-            raise StepFailed(f"the backfill execution {described['status']}: {described.get('error')}: "
+            raise StepFailed(f"the execution {described['status']}: {described.get('error')}: "
                              f"{described.get('cause', '')[:400]}")
         outcome = json.loads(described["output"])
         self.out(f"    -> {json.dumps(outcome)[:300]}")
-        self.check_report(outputs["MonitoringBucketName"], outcome["report"], version)
+        return outcome
 
     def run(self) -> None:
         self.step(1, "make deploy: the stack, no model yet", self.deploy_stack)
@@ -352,6 +384,7 @@ class Run:
         self.step(3, "POST /predict 200 from it, POST /feedback 202", call_first)
         self.step(4, "the monitor's report in the monitoring bucket", lambda: self.monitor(first))
         self.step(4, "the monitor backfill state machine's report", lambda: self.backfill(first))
+        self.step(4, "the batch scoring state machine scores a CSV", lambda: self.batch(first))
         second_printed = self.step(5, "make train: a second version", lambda: self.train("5-train"))
         second = self.step(5, "make deploy of the second version", lambda: self.deploy_version(
             "5-deploy", second_printed, fingerprint if self.hold_fingerprint else None))

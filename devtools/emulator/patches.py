@@ -161,30 +161,23 @@ def _patch_lambda_alias_update() -> None:
         return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model)
 
 
-def _patch_state_machine_item_batcher() -> None:
-    """BatchScoringStateMachine (statemachine/batch_scoring.asl.json): a Distributed Map whose
-    `ItemBatcher` groups chunks per worker. LocalStack 4.14's ASL grammar has no ItemBatcher (nor
-    its BatchInput / MaxItemsPerBatchPath), so CreateStateMachine answers InvalidDefinition and the
-    whole stack rolls back; AWS accepts it. Here a definition that fails to parse *and* uses
-    ItemBatcher is stored unvalidated, with a warning: the stack deploys, and that state machine
-    cannot run on the emulator (its execution fails at parse time). Any other invalid definition
-    is refused as before."""
-    from localstack.services.stepfunctions.provider import InvalidDefinition, StepFunctionsProvider
+def _patch_result_writer_paths() -> None:
+    """A Distributed Map's ResultWriter `Parameters` paths (BatchScoringStateMachine:
+    `"Bucket.$": "$.results.bucket"`) are evaluated by AWS against the Map state's input; LocalStack
+    4.14 evaluates them against the Map's results (a list), fails with NoSuchJsonPathError, and the
+    Map fails after every child succeeded. Here they see the state's input, as on AWS."""
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.result_writer.result_writer_decl import ResultWriter
+    from localstack.utils.patch import patch
 
-    validate = StepFunctionsProvider.__dict__["_validate_definition"].__func__  # a staticmethod
-
-    # Set by hand: localstack.utils.patch would turn the staticmethod into a plain function, and
-    # the provider also calls it on its instance (self._validate_definition), which would pass self.
-    def _validate_definition(definition: str, static_analysers: Any) -> None:
-        try:
-            validate(definition=definition, static_analysers=static_analysers)
-        except InvalidDefinition:
-            if '"ItemBatcher"' not in definition:
-                raise
-            LOG.warning("State machine definition with ItemBatcher stored unvalidated: LocalStack's "
-                        "ASL parser does not know ItemBatcher, so it cannot run here")
-
-    StepFunctionsProvider._validate_definition = staticmethod(_validate_definition)
+    @patch(ResultWriter._eval_body)
+    def _eval_body(fn: Any, self: Any, env: Any) -> None:
+        results = env.stack.pop()
+        env.stack.append(env.states.get_input())
+        self.parargs.eval(env=env)
+        parameters = env.stack.pop()
+        env.stack.pop()  # the state's input
+        env.stack.extend([results, parameters])  # what the S3 resource expects: results, then parameters
+        self.resource_eval.eval_resource(env=env)
 
 
 def _patch_capture_delivery() -> None:
@@ -288,6 +281,6 @@ def apply_emulator_patches() -> None:
     _patch_firehose_generated_name()
     _patch_update_references()
     _patch_lambda_alias_update()
-    _patch_state_machine_item_batcher()
+    _patch_result_writer_paths()
     _patch_capture_delivery()
     LOG.info("Emulator patches applied (devtools/emulator/patches.py)")

@@ -24,12 +24,12 @@ settings = BatchSettings.from_environment()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s3 = client("s3")
-    if "Items" in event:  # a Distributed Map child: its ItemBatcher batch of chunks
-        result = steps.score(event["BatchInput"]["job"], event["Items"], settings, s3)
+    action = event.get("action")
+    if action == "score":  # a Distributed Map child: one work item's chunks, and the job
+        result = steps.score(event["job"], event["chunks"], settings, s3)
         record(metrics, BatchMetric.ROWS_SCORED, result["rows_scored"])
         record(metrics, BatchMetric.ROWS_REFUSED, result["rows_refused"])
         return result
-    action = event.get("action")
     if action == "plan":
         try:
             planned = steps.plan(event["request"], event["job_id"], event["started_at"], settings, s3)
@@ -44,4 +44,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         record(metrics, BatchMetric.FAILED_CHUNKS, summary["chunks"]["failed"])
         logger.info("batch job summarised", extra={k: summary[k] for k in ("rows_scored", "rows_refused", "status")})
         return summary
-    raise BatchJobRefused("invalid_request", f"Unknown action {action!r}: plan, summarise, or a Map batch of Items.")
+    raise BatchJobRefused("invalid_request", f"Unknown action {action!r}: plan, score or summarise.")

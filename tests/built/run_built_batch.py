@@ -19,9 +19,8 @@ with open(sys.argv[1]) as handle:
     planned = app.handler(json.load(handle), Context())
 s3 = botocore.session.get_session().create_client("s3")
 items = json.loads(s3.get_object(Bucket=planned["plan"]["bucket"], Key=planned["plan"]["key"])["Body"].read())
-per_worker = planned["limits"]["chunks_per_worker"]
-for start in range(0, len(items), per_worker):  # the ItemBatcher's batches
-    app.handler({"Items": items[start:start + per_worker], "BatchInput": {"job": planned["job"]}}, Context())
+for item in items:  # each Map child's input, as the Map's ItemSelector builds it
+    app.handler({"action": "score", "job": planned["job"], "chunks": item["chunks"]}, Context())
 summary = app.handler({"action": "summarise", "planned": planned}, Context())
 modules = {name: module.__file__ for name, module in sys.modules.items()
            if name in ("numpy", "sklearn", "onnxruntime", "modelops", "botocore")}

@@ -204,6 +204,8 @@ def test_the_plan_returns_every_path_the_state_machine_reads(buckets, inference_
     planned = steps.plan({"input": "s3://batch-in/paths/x.csv", "output": "s3://batch-out/paths/"},
                          "job-9", STARTED, _settings(inference_env, monitoring), s3)
     json.dumps(planned)  # it travels as the state's JSON
+    items = json.loads(s3.get_object(Bucket=planned["plan"]["bucket"], Key=planned["plan"]["key"])["Body"].read())
+    assert items and all(len(item["chunks"]) >= 1 for item in items)  # $$.Map.Item.Value.chunks, per child
     for path in PLAN_OUTPUT_PATHS:
         value = planned
         for part in path.removeprefix("$.").split("."):

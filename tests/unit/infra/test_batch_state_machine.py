@@ -11,7 +11,7 @@ from tests.support.sam_translator import source_template
 ROOT = Path(__file__).resolve().parents[3]
 DEFINITION = ROOT / "statemachine" / "batch_scoring.asl.json"
 # What steps.plan returns (tests/integration/test_batch_scoring.py checks the real output has these).
-PLAN_OUTPUT_PATHS = {"$.plan.bucket", "$.plan.key", "$.job", "$.limits.chunks_per_worker", "$.limits.max_concurrency",
+PLAN_OUTPUT_PATHS = {"$.plan.bucket", "$.plan.key", "$.job", "$.limits.max_concurrency",
                      "$.limits.tolerated_failure_percentage", "$.results.bucket", "$.results.prefix"}
 
 
@@ -33,14 +33,18 @@ def test_cfn_lint_would_catch_a_broken_definition():
     assert any("E3601" in problem for problem in lint_definition(broken))
 
 
-def test_plan_then_a_distributed_map_of_express_children_then_summarise():
+def test_plan_then_a_distributed_map_of_standard_children_then_summarise():
     states = definition()["States"]
     assert definition()["StartAt"] == "Plan" and states["Plan"]["Next"] == "Score"
     score = states["Score"]
-    assert score["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+    # STANDARD: up to 100 chunks a child may outlast EXPRESS's 5 minutes (and LocalStack runs only these).
+    assert score["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
     assert score["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
     assert score["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
-    assert score["ItemBatcher"]["BatchInput"] == {"job.$": "$.job"}
+    # Each child gets one item of plan.json (a worker's chunks, grouped by the plan) and the job;
+    # no ItemBatcher, which LocalStack cannot run (make e2e runs this state machine).
+    assert score["ItemSelector"] == {"action": "score", "job.$": "$.job", "chunks.$": "$$.Map.Item.Value.chunks"}
+    assert "ItemBatcher" not in score
     assert score["ResultWriter"]["Resource"] == "arn:aws:states:::s3:putObject"
     # A Map that fails beyond the tolerated share is still summarised, then fails the execution.
     assert score["Catch"][0]["Next"] == "Summarise" and score["Next"] == "Summarise"
@@ -66,7 +70,7 @@ def test_substitutions_match_the_template():
 
 def test_the_map_reads_only_what_the_plan_returns():
     score = definition()["States"]["Score"]
-    text = json.dumps({key: score[key] for key in ("ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrencyPath",
+    text = json.dumps({key: score[key] for key in ("ItemReader", "ItemSelector", "ResultWriter", "MaxConcurrencyPath",
                                                    "ToleratedFailurePercentagePath")})
     assert set(re.findall(r'"(\$\.[\w.]+)"', text)) == PLAN_OUTPUT_PATHS
 

@@ -63,7 +63,7 @@ class Job(BaseModel):
 
 
 class Chunk(BaseModel):
-    """One Map item: bytes [start, end) of one object; it owns the lines that *start* in that range."""
+    """Bytes [start, end) of one object (a Map item holds one or more): it owns the lines that *start* in that range."""
     model_config = ConfigDict(frozen=True)
 
     bucket: str

@@ -1,5 +1,5 @@
 """The job's first step: resolve the model, list the input, check each CSV header against the
-model's features, and cut every object into chunks (the Distributed Map's items)."""
+model's features, and cut every object into chunks, grouped into the Distributed Map's items."""
 import csv
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -32,6 +32,18 @@ class Plan:
         """What the state machine carries on (never the chunks: they go to S3 for the ItemReader)."""
         return {"job": self.job.model_dump(), "objects": self.objects, "chunks": len(self.chunks),
                 "skipped": self.skipped, "skipped_count": self.skipped_count}
+
+
+def work_items(chunks: list[Chunk], per_worker: int) -> list[dict[str, Any]]:
+    """The Distributed Map's items: each a worker's chunks (BatchChunksPerWorker of them), grouped
+    here rather than by the Map's ItemBatcher, so a Map child's input is one item plus the job."""
+    return [{"chunks": [chunk.model_dump() for chunk in chunks[start:start + per_worker]]}
+            for start in range(0, len(chunks), per_worker)]
+
+
+def planned_chunks(items: list[dict[str, Any]]) -> list[Chunk]:
+    """The chunks of plan.json's work items, in plan order."""
+    return [Chunk.model_validate(chunk) for item in items for chunk in item["chunks"]]
 
 
 def plan_job(request: JobRequest, job_id: str, started_at: str, model: ModelPin, manifest: Manifest,

@@ -26,7 +26,9 @@ class BatchSettings(DeployedModelSettings):
     chunks_per_worker: int = Field(1, ge=1, le=100, alias="BATCH_CHUNKS_PER_WORKER")
 
     def limits(self) -> dict[str, float]:
-        return {"max_concurrency": self.max_concurrency, "chunks_per_worker": self.chunks_per_worker,
+        """What the Map reads from the plan step's output (chunks_per_worker is applied by the plan
+        itself: plan.json's items are the workers' groups of chunks)."""
+        return {"max_concurrency": self.max_concurrency,
                 "tolerated_failure_percentage": self.tolerated_failure_percentage}
 
     @property

@@ -9,29 +9,30 @@ from modelops.artifacts.store import MISSING_OBJECT_CODES, ModelStore
 from modelops.batch import model_pin
 from modelops.batch.job import Chunk, Job, JobRequest
 from modelops.batch.locations import CHUNKS, PLAN_FILE, RESULTS, SUMMARY_FILE, S3Location, chunk_name, output_prefix
-from modelops.batch.plan import plan_job
+from modelops.batch.plan import plan_job, planned_chunks, work_items
 from modelops.batch.settings import BatchSettings
 from modelops.batch.summary import ChunkReport, summarize
 from modelops.batch.worker import score_chunk
 
 
 def plan(request: dict[str, Any], job_id: str, started_at: str, settings: BatchSettings, s3: Any) -> dict[str, Any]:
-    """Refuse a job that cannot run (BatchJobRefused), else write its chunks to <output>/plan.json
-    (what the Distributed Map's ItemReader reads) and return the job and that file's location."""
+    """Refuse a job that cannot run (BatchJobRefused), else write its work items (chunks grouped
+    per worker) to <output>/plan.json, what the Distributed Map's ItemReader reads, and return the
+    job and that file's location."""
     job_request = JobRequest.parse(request)
     pin, manifest = model_pin.resolve(job_request.model_version, settings, ModelStore(s3, settings.bucket))
     planned = plan_job(job_request, job_id, started_at, pin, manifest, s3, settings.chunk_bytes)
     output = S3Location.parse(planned.job.output, "output")
     key = output_prefix(output) + PLAN_FILE
     s3.put_object(Bucket=output.bucket, Key=key,
-                  Body=json.dumps([chunk.model_dump() for chunk in planned.chunks]).encode())
+                  Body=json.dumps(work_items(planned.chunks, settings.chunks_per_worker)).encode())
     return {**planned.outline(), "plan": {"bucket": output.bucket, "key": key},
             "results": {"bucket": output.bucket, "prefix": output_prefix(output) + RESULTS.rstrip("/")},
             "limits": settings.limits()}
 
 
 def score(job: dict[str, Any], items: list[dict[str, Any]], settings: BatchSettings, s3: Any) -> dict[str, Any]:
-    """One Map child: its batch of chunks, scored one after the other with the job's pinned model."""
+    """One Map child: its work item's chunks, scored one after the other with the job's pinned model."""
     resolved = Job.model_validate(job)
     model = model_pin.load(resolved.model, ModelStore(s3, settings.bucket))
     reports = [score_chunk(resolved, Chunk.model_validate(item), model, s3, settings.monitoring_bucket or None,
@@ -46,8 +47,8 @@ def summarise(planned: dict[str, Any], s3: Any, finished_at: str | None = None) 
     job = planned["job"]
     output = S3Location.parse(job["output"], "output")
     prefix = output_prefix(output)
-    chunks = [Chunk.model_validate(item) for item in
-              json.loads(s3.get_object(Bucket=planned["plan"]["bucket"], Key=planned["plan"]["key"])["Body"].read())]
+    chunks = planned_chunks(json.loads(s3.get_object(Bucket=planned["plan"]["bucket"],
+                                                     Key=planned["plan"]["key"])["Body"].read()))
 
     def report(chunk: Chunk) -> ChunkReport | None:
         key = prefix + CHUNKS + chunk_name(chunk.source, chunk.start, ".json")
