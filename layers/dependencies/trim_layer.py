@@ -8,6 +8,13 @@ libraries, Cython files), typing stubs, console scripts, numpy's own test extens
 bundled Swagger UI assets (the API serves /openapi.json; `enable_swagger` is not used) and
 pydantic's v1 compatibility package. `--drop` adds a layer's own list, as globs relative to SITE.
 
+Package initialisers that only re-export (`from .x import A, B` and `__all__`) are made lazy
+(LAZY_INITS: PEP 562 module __getattr__, each name imported from its module when first used):
+`import aws_lambda_powertools.event_handler.api_gateway` runs its package's __init__, which
+imports every resolver Powertools has, AppSync's with asyncio among them, about 35 ms of a cold
+start for resolvers this stack never uses. Every name stays importable from the package; an
+initialiser with anything else in it is left as it is, and the build says so.
+
 Then the whole layer becomes bytecode only: legacy .pyc beside where each .py was, compiled with
 unchecked-hash invalidation (/opt is read-only, so .pyc must be there, and timestamp checks go
 stale through the zip round trip), sources deleted. Tracebacks keep file and line, not the text;
@@ -50,6 +57,74 @@ def remove(site: Path, patterns: list[str]) -> int:
     return freed
 
 
+LAZY_INITS = ("aws_lambda_powertools/event_handler/__init__.py",)
+
+LAZY_TEMPLATE = """{docstring}
+# Made lazy by layers/dependencies/trim_layer.py: each name is imported from its module when first
+# used (PEP 562), instead of every module at package import.
+import importlib as _importlib
+
+_WHERE = {where!r}
+__all__ = {names!r}
+
+
+def __getattr__(name):
+    if name not in _WHERE:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    value = getattr(_importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+"""
+
+
+def lazy_init(source: str, package: str) -> str | None:
+    """The lazy form of a re-exporting package initialiser, or None when it does anything else."""
+    import ast
+
+    tree = ast.parse(source)
+    where: dict[str, str] = {}
+    names: list[str] | None = None
+    docstring = ast.get_docstring(tree, clean=False)
+    for position, node in enumerate(tree.body):
+        if position == 0 and docstring is not None:
+            continue
+        if isinstance(node, ast.ImportFrom) and all(alias.asname is None and alias.name != "*" for alias in node.names):
+            module = ("." * node.level + (node.module or "")) if node.level else node.module
+            absolute = _importlib_resolve(module, package)
+            where.update({alias.name: absolute for alias in node.names})
+        elif (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]
+              and isinstance(node.value, (ast.List, ast.Tuple))):
+            names = [ast.literal_eval(element) for element in node.value.elts]
+        else:
+            return None
+    if names is None or not set(names) <= set(where):
+        return None
+    return LAZY_TEMPLATE.format(docstring=repr(docstring or ""), where=where, names=names)
+
+
+def _importlib_resolve(module: str, package: str) -> str:
+    from importlib.util import resolve_name
+
+    return resolve_name(module, package) if module.startswith(".") else module
+
+
+def make_inits_lazy(site: Path) -> None:
+    for relative in LAZY_INITS:
+        path = site / relative
+        if not path.exists():
+            continue
+        package = relative.removesuffix("/__init__.py").replace("/", ".")
+        lazy = lazy_init(path.read_text(), package)
+        if lazy is None:
+            print(f"trim_layer: {relative} does more than re-export names; left as it is")
+            continue
+        path.write_text(lazy)
+
+
 def compile_sourceless(site: Path) -> None:
     ok = compileall.compile_dir(site, quiet=1, legacy=True, workers=0,
                                 invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -72,6 +147,7 @@ def main() -> None:
     parser.add_argument("--drop", nargs="*", default=[], help="the layer's own globs, relative to SITE")
     args = parser.parse_args()
     freed = remove(args.site, [*DROPPED_EVERYWHERE, *args.drop])
+    make_inits_lazy(args.site)
     compile_sourceless(args.site)
     if args.arch == "x86_64":
         strip_extensions(args.site)

@@ -89,3 +89,26 @@ def test_common_pipelines_load_and_predict_from_the_built_scikit_learn_layer(tmp
     served = json.loads(completed.stdout)
     for path, probabilities in expected.items():
         np.testing.assert_allclose(served[path], probabilities, rtol=0, atol=1e-12, err_msg=Path(path).stem)
+
+
+LAZY_EVENT_HANDLER = """
+import json, sys
+import aws_lambda_powertools.event_handler.api_gateway
+loaded_at_import = sorted(name for name in ("asyncio", "aws_lambda_powertools.event_handler.appsync") if name in sys.modules)
+import aws_lambda_powertools.event_handler as package
+missing = [name for name in package.__all__ if getattr(package, name, None) is None]
+print(json.dumps({"loaded_at_import": loaded_at_import, "missing": missing, "names": len(package.__all__)}))
+"""
+
+
+def test_both_layers_import_powertools_event_handler_lazily_with_every_name():
+    """trim_layer.py's LAZY_INITS, checked in what sam build produced: importing the REST resolver
+    no longer imports AppSync's resolver (and asyncio), and every exported name still resolves."""
+    for runtime, layer_name in RUNTIME_LAYER.items():
+        layer = BUILD / layer_name / "python"
+        completed = subprocess.run([sys.executable, "-S", "-B", "-c", LAZY_EVENT_HANDLER],
+                                   env={"PATH": os.environ["PATH"], "PYTHONPATH": str(layer)}, capture_output=True,
+                                   text=True, timeout=120)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        found = json.loads(completed.stdout)
+        assert found["loaded_at_import"] == [] and found["missing"] == [] and found["names"] > 10, (runtime, found)

@@ -54,3 +54,64 @@ def test_the_layer_is_left_as_bytecode_that_imports_without_its_sources(site):
     assert answer == "42" and location.endswith("core.pyc")
     # unchecked-hash: the .pyc is used as it is, never compared with a source or a timestamp
     assert int.from_bytes((site / "pkg" / "core.pyc").read_bytes()[4:8], "little") == 0b01
+
+
+REEXPORTING_INIT = '''"""A package that only re-exports."""
+from lazypkg.heavy import Heavy, helper
+from .light import Light
+
+__all__ = ["Heavy", "Light", "helper"]
+'''
+
+
+@pytest.fixture
+def lazy_package(tmp_path: Path, monkeypatch) -> Path:
+    root = tmp_path / "lazysite"
+    (root / "lazypkg").mkdir(parents=True)
+    (root / "lazypkg" / "__init__.py").write_text(trim_layer.lazy_init(REEXPORTING_INIT, "lazypkg"))
+    (root / "lazypkg" / "heavy.py").write_text("class Heavy: pass\ndef helper(): return 42\n")
+    (root / "lazypkg" / "light.py").write_text("class Light: pass\n")
+    (root / "lazypkg" / "tools.py").write_text("TOOL = 1\n")
+    monkeypatch.syspath_prepend(str(root))
+    yield root
+    for name in [name for name in sys.modules if name.startswith("lazypkg")]:
+        del sys.modules[name]
+
+
+def test_a_reexporting_init_imports_each_module_only_when_a_name_from_it_is_used(lazy_package):
+    import lazypkg
+
+    assert "lazypkg.heavy" not in sys.modules and "lazypkg.light" not in sys.modules
+    from lazypkg import Light  # noqa: F401
+    assert "lazypkg.light" in sys.modules and "lazypkg.heavy" not in sys.modules
+    assert lazypkg.helper() == 42 and lazypkg.Heavy.__module__ == "lazypkg.heavy"
+    assert lazypkg.__all__ == ["Heavy", "Light", "helper"] and lazypkg.__doc__ == "A package that only re-exports."
+    from lazypkg import tools  # a submodule, not a re-exported name: the import system still finds it
+    assert tools.TOOL == 1
+    with pytest.raises(AttributeError, match="no attribute 'Missing'"):
+        lazypkg.Missing
+    namespace: dict = {}
+    exec("from lazypkg import *", namespace)
+    assert {"Heavy", "Light", "helper"} <= set(namespace)
+
+
+@pytest.mark.parametrize("source", [
+    REEXPORTING_INIT + "VERSION = '1'\n",  # anything but imports and __all__
+    REEXPORTING_INIT.replace("import Light", "import Light as L"),  # a renamed import
+    REEXPORTING_INIT.replace('"helper"]', '"helper", "Unlisted"]'),  # __all__ names something not imported
+    '"""No __all__."""\nfrom lazypkg.heavy import Heavy\n',
+])
+def test_an_init_that_does_more_than_reexport_is_left_alone(source):
+    assert trim_layer.lazy_init(source, "lazypkg") is None
+
+
+def test_the_installed_powertools_event_handler_init_is_one_it_makes_lazy():
+    import aws_lambda_powertools.event_handler as event_handler
+
+    lazy = trim_layer.lazy_init(Path(event_handler.__file__).read_text(), "aws_lambda_powertools.event_handler")
+    assert lazy is not None, "Powertools' event_handler/__init__.py changed shape: LAZY_INITS no longer applies"
+    namespace: dict = {"__name__": "check"}
+    exec(lazy.split("def __getattr__")[0], namespace)
+    assert set(namespace["__all__"]) == set(event_handler.__all__) <= set(namespace["_WHERE"])
+    assert all(getattr(event_handler, name) is getattr(__import__(module, fromlist=[name]), name)
+               for name, module in namespace["_WHERE"].items())
