@@ -96,14 +96,17 @@ import json, sys
 import aws_lambda_powertools.event_handler.api_gateway
 loaded_at_import = sorted(name for name in ("asyncio", "aws_lambda_powertools.event_handler.appsync") if name in sys.modules)
 import aws_lambda_powertools.event_handler as package
-missing = [name for name in package.__all__ if getattr(package, name, None) is None]
+import aws_lambda_powertools.utilities.data_classes as events
+loaded_at_import += [name for name in ("aws_lambda_powertools.utilities.data_classes.s3_event",) if name in sys.modules]
+missing = [name for module in (package, events) for name in module.__all__ if getattr(module, name, None) is None]
 print(json.dumps({"loaded_at_import": loaded_at_import, "missing": missing, "names": len(package.__all__)}))
 """
 
 
 def test_both_layers_import_powertools_event_handler_lazily_with_every_name():
     """trim_layer.py's LAZY_INITS, checked in what sam build produced: importing the REST resolver
-    no longer imports AppSync's resolver (and asyncio), and every exported name still resolves."""
+    no longer imports AppSync's resolver (and asyncio), nor the data classes package every event
+    class, and every exported name of both packages still resolves."""
     for runtime, layer_name in RUNTIME_LAYER.items():
         layer = BUILD / layer_name / "python"
         completed = subprocess.run([sys.executable, "-S", "-B", "-c", LAZY_EVENT_HANDLER],
