@@ -163,6 +163,8 @@ class InputSchema:
             refuse_out_of_range(matrix, self.names)
             return ModelInput(matrix, instances, {})
         _refuse_unknown(instances, self.names)
+        if self.mixed and (columnwise := self._columnwise(instances)) is not None:
+            return columnwise
         rows, invalid, beyond, unseen, converted = [], [], [], {}, self.mixed
         for row, instance in enumerate(instances):
             cells = list(self._missing)
@@ -183,10 +185,48 @@ class InputSchema:
             raise ValuesOutOfRange(beyond)
         if not converted:  # numbers and nulls for an all-numeric model: captured as sent, as always
             return ModelInput(self._as_matrix(rows), instances, unseen)
-        # NaN (a missing number) as None: JSON's null, how a capture record holds a missing value.
-        taken = [{name: (None if isinstance(cell, float) and np.isnan(cell) else cell)
-                  for name, cell in zip(self.names, cells)} for cells in rows]
-        return ModelInput(self._as_matrix(rows), taken, unseen)
+        unseen = {row: sorted(pairs, key=lambda pair: self._index[pair[0]]) for row, pairs in unseen.items()}
+        return ModelInput(self._as_matrix(rows), self._taken(rows), unseen)
+
+    def _taken(self, rows: list[list[Any]]) -> list[dict[str, Any]]:
+        """The instances as the model took them; NaN (a missing number) as None: JSON's null, how a
+        capture record holds a missing value."""
+        return [{name: (None if cell != cell else cell)  # only NaN differs from itself
+                 for name, cell in zip(self.names, cells)} for cells in rows]
+
+    def _columnwise(self, instances: list[dict[str, Any]]) -> ModelInput | None:
+        """model_input's rows and unseen categories a column at a time, when every value is of its
+        kind's usual type (a category a string, a number an int or float within float32's range, a
+        boolean feature's also true/false; null or absent anywhere): about 3x faster than a value at
+        a time at 100 instances. None when any value is not: the value-at-a-time path then refuses
+        or converts it, with its message. Both give the same result (a test compares them)."""
+        columns: list[list[Any]] = []
+        taken: list[list[Any]] = []  # the captured values: a missing number None, not NaN
+        unseen: Unseen = {}
+        for index, name in enumerate(self.names):
+            values = [instance.get(name) for instance in instances]
+            kind = self.kinds[index]
+            if kind == "categorical":
+                if not all(type(value) is str or value is None for value in values):
+                    return None
+                column = [MISSING_CATEGORY if value is None else categorical_value(value) for value in values]
+                taken.append(column)
+                seen = self._seen[name]
+                for row, cell in enumerate(column):
+                    if cell != MISSING_CATEGORY and cell not in seen:
+                        unseen.setdefault(row, []).append((name, cell))
+            else:
+                allowed = _BOOLEAN_TYPES if kind == "boolean" else _NUMBER_TYPES
+                if not all(value is None or (type(value) in allowed and -FLOAT32_MAX <= value <= FLOAT32_MAX)
+                           for value in values):
+                    return None
+                numbers = [None if value is None else float(value) for value in values]
+                taken.append(numbers)
+                column = [np.nan if number is None else number for number in numbers]
+            columns.append(column)
+        rows = [list(cells) for cells in zip(*columns)] if columns else [[] for _ in instances]
+        captured = [dict(zip(self.names, cells)) for cells in zip(*taken)] if taken else [{} for _ in instances]
+        return ModelInput(self._as_matrix(rows), captured, {row: unseen[row] for row in sorted(unseen)})
 
     def kind_problems(self, body: Any) -> list[dict[str, str]]:
         """The kind refusals among a request body's strings and booleans (either JSON form), which
@@ -253,6 +293,8 @@ class InputSchema:
 
 
 _BEYOND = object()  # the problem "beyond float32's range": a value_out_of_range, not a validation_error
+_NUMBER_TYPES = frozenset({int, float})  # exact types: a bool (an int subclass) is not a number here
+_BOOLEAN_TYPES = frozenset({int, float, bool})
 
 
 def _integral(value: int | float) -> bool:

@@ -108,3 +108,49 @@ def test_kind_problems_lists_only_strings_and_booleans_a_kind_refuses():
     assert MIXED.kind_problems(body) == [{"location": "instances.0.size", "message": "Expects a number or null, not a string."}]
     assert MIXED.kind_problems({"size": True}) == [{"location": "instances.0.size",
                                                     "message": "Expects a number or null, not a boolean."}]
+
+
+def _value_at_a_time(schema: InputSchema, instances: list[dict]):
+    """model_input with the column-at-a-time path turned off: the reference it must equal."""
+    original = InputSchema._columnwise
+    InputSchema._columnwise = lambda self, instances: None
+    try:
+        return schema.model_input(instances)
+    finally:
+        InputSchema._columnwise = original
+
+
+CELLS = {
+    "size": [None, 0, 3, -2.5, 1e30, 12.0, 3.4e38],
+    "island": [None, "Biscoe", " Dream ", "Dream", "NA", "", "n/a", "Anvers", "  Torgersen", "\ud800"],
+    "adult": [None, True, False, 0, 1, 1.0, 0.5],
+    "pclass": [None, "1", " 2", "3", "7", "NA"],
+}
+
+
+def test_the_columnwise_path_gives_what_the_value_at_a_time_path_gives():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        instances = []
+        for _row in range(int(rng.integers(1, 12))):
+            names = [name for name in CELLS if rng.random() < 0.8]  # some features left out
+            order = rng.permutation(len(names))  # in any key order
+            instances.append({names[i]: CELLS[names[i]][rng.integers(len(CELLS[names[i]]))] for i in order})
+        assert MIXED._columnwise(instances) is not None, instances  # all of these take the fast path
+        fast, careful = MIXED.model_input(instances), _value_at_a_time(MIXED, instances)
+        assert fast.matrix.dtype == careful.matrix.dtype == object
+        assert [[("nan" if isinstance(c, float) and np.isnan(c) else c) for c in row] for row in fast.matrix.tolist()] == \
+               [[("nan" if isinstance(c, float) and np.isnan(c) else c) for c in row] for row in careful.matrix.tolist()]
+        assert fast.instances == careful.instances and fast.unseen == careful.unseen
+
+
+@pytest.mark.parametrize("value", [{"size": True}, {"size": "3"}, {"island": 3}, {"pclass": 2}, {"adult": "yes"},
+                                   {"size": 1e39}, {"size": 10 ** 400}, {"size": float("nan")}, {"island": ["x"]}])
+def test_anything_unusual_takes_the_value_at_a_time_path(value):
+    assert MIXED._columnwise([{"island": "Dream"}, value]) is None
+
+
+def test_unseen_categories_are_listed_in_feature_order_whatever_the_key_order():
+    taken = MIXED.model_input([{"pclass": 7.0, "island": "Anvers"}])  # a number: the value-at-a-time path
+    assert taken.unseen == {0: [("island", "Anvers"), ("pclass", "7")]}
+    assert MIXED.model_input([{"pclass": "7", "island": "Anvers"}]).unseen == taken.unseen  # the columnwise path
