@@ -9,36 +9,51 @@ window. Bad input is counted, never raised: a corrupt object (`unreadable_object
 is not a JSON object (`malformed_lines`).
 
 Speed (issue 17: the monitor reads each window twice, so this is most of its time): objects are
-decompressed and split into lines a block at a time (not a Python readline per line), and a line
-is parsed with orjson when orjson can answer for the json module: strict JSON of one value, the
-only kind our writers produce. (Fetching and decompressing in a second thread was tried: no gain
-measured on 2 cores, the GIL hands the thread too little time.) Everything else, and the few
-lines where the two decoders could disagree (`_needs_exact_decoder`), takes the json module's
-path, which is what decides; a test checks that both give the same records on mutated lines.
+inflated by ISA-L when python-isal is installed (~2.7x zlib; a damaged object still yields what
+the standard library's inflate yields: `_fast_blocks`) and split into lines a block at a time (not
+a Python readline per line). A pass that only wants lines holding a marker (the feedback pass)
+searches each block for it instead of splitting every line (`_complete_lines`). A line is parsed
+by the caller's typed decoder when it answers (the prediction pass: monitoring/typed.py), else
+with orjson when orjson can answer for the json module: strict JSON of one value, the only kind
+our writers produce. (Fetching and decompressing in a second thread was tried: no gain measured
+on 2 cores, the GIL hands the thread too little time.) Everything else, and the few lines where
+the decoders could disagree (`_fast_decoded`), takes the json module's path, which is what
+decides; tests check that every fast path gives the same records on mutated lines and objects.
 """
 import gzip
 import json
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
+
+try:  # ISA-L's inflate: ~2.7x zlib's here, the same bytes out (python-isal, pinned in the layer)
+    from isal.igzip import GzipFile as _FastGzipFile
+    from isal.isal_zlib import error as _IsalError
+except ImportError:  # not installed: the standard library's alone, as before
+    _FastGzipFile = None
+    _IsalError = zlib.error
 
 CAPTURE_PREFIX = "capture/"
 ARRIVAL_SLACK = timedelta(minutes=15)
 _DECODER = json.JSONDecoder()
 # Decompressed bytes split into lines at a time (a few hundred records).
 BLOCK_BYTES = 1 << 18
+# What the fast inflate keeps back from the lines until more follows: two of the reference path's
+# decompression steps, more than it can lose to a damaged object's last step (`_fast_blocks`).
+HOLDBACK_BYTES = 2 * BLOCK_BYTES
 # orjson reads an integer literal beyond 64 bits as the nearest float where json keeps the int.
 # The two only lead to different records in two places: a feedback label (an int is a label, a
 # float is refused), and an input within half a float ulp above the largest float (json's int is
 # refused as too large, orjson's float is the largest float). Such an input starts with these
 # digits; feedback records are re-read with json (they are ~1% of lines and never the hot path).
-_NEAR_FLOAT_MAX = b"1797693134862315"
+NEAR_FLOAT_MAX = b"1797693134862315"
 _FEEDBACK = "feedback"
 # An object that cannot be read (bad gzip, truncated) is counted and skipped, as before.
-_UNREADABLE = (OSError, EOFError, zlib.error)
+UNREADABLE = (OSError, EOFError, zlib.error, _IsalError)
 
 
 def hour_prefixes(start: datetime, end: datetime, prefix: str = CAPTURE_PREFIX) -> list[str]:
@@ -76,7 +91,7 @@ def _objects_in_line(line: bytes) -> Iterator[Any]:
 class ReadStats:
     objects: int = 0
     unreadable_objects: int = 0
-    lines: int = 0
+    lines: int = 0  # lines read (with `contains`: only those holding it)
     malformed_lines: int = 0
 
 
@@ -98,14 +113,41 @@ class CaptureReader:
 
     def _blocks(self, key: str) -> Iterator[bytes]:
         """The object's decompressed bytes, a block at a time (gzip sniffed by its magic bytes)."""
+        stream, gzipped = self._opened(key)
+        if not gzipped:
+            while block := stream.read(BLOCK_BYTES):
+                yield block
+        elif _FastGzipFile is None:
+            yield from _reference_blocks(stream)
+        else:
+            yield from self._fast_blocks(key, stream)
+
+    def _opened(self, key: str) -> tuple["_Prefixed", bool]:
         body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
         head = body.read(2)
-        stream = _Prefixed(head, body)
-        # read1: one decompression step per block, so a damaged object yields the same lines
-        # before the damage as reading it line by line did (tests/unit/modelops/capture).
-        read = gzip.GzipFile(fileobj=stream).read1 if head == b"\x1f\x8b" else stream.read
-        while block := read(BLOCK_BYTES):
-            yield block
+        return _Prefixed(head, body), head == b"\x1f\x8b"
+
+    def _fast_blocks(self, key: str, stream: "_Prefixed") -> Iterator[bytes]:
+        """`_reference_blocks`' bytes, inflated by ISA-L. How much of a *damaged* object is read
+        is the standard library's answer: ISA-L may stop at other points, so it holds back
+        HOLDBACK_BYTES (more than the reference path can lose to the damage), and on an error
+        the object is read again the reference way, from where this left off."""
+        held: deque[bytes] = deque()
+        held_bytes = sent = 0
+        try:
+            read = _FastGzipFile(fileobj=stream).read1
+            while block := read(BLOCK_BYTES):
+                held.append(block)
+                held_bytes += len(block)
+                while held_bytes - len(held[0]) >= HOLDBACK_BYTES:
+                    out = held.popleft()
+                    held_bytes -= len(out)
+                    sent += len(out)
+                    yield out
+        except UNREADABLE:
+            yield from _skipped(_reference_blocks(self._opened(key)[0]), sent)  # raises where it fails
+            return
+        yield from held
 
     def _fetched(self, keys: Iterator[str]) -> Iterator[tuple[bytes | None, BaseException | None]]:
         """Per object: (None, None) when it starts, (block, None) for its data, then (b"", None)
@@ -115,7 +157,7 @@ class CaptureReader:
             try:
                 for block in self._blocks(key):
                     yield block, None
-            except _UNREADABLE as error:
+            except UNREADABLE as error:
                 yield None, error
             else:
                 yield b"", None
@@ -129,9 +171,12 @@ class CaptureReader:
             yield from batch
 
     def batches(self, start: datetime, end: datetime, contains: bytes = b"",
-                prefixes: list[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+                prefixes: list[str] | None = None, typed: Callable[[bytes], Any] | None = None) -> Iterator[list[Any]]:
         """`records`, a block's worth (a few hundred) at a time, in the same order: for consumers
-        that take records in bulk (`WindowAccumulator.add_many`)."""
+        that take records in bulk (`WindowAccumulator.add_many`). `typed`: a decoder tried on each
+        line first; what it returns (an object with a `time` string) stands for the line's record.
+        It must answer only where the exact path would read one record with the same values, and
+        None otherwise (monitoring/typed.py: a valid prediction of the monitored version)."""
         pending = b""
         for block, error in self._fetched(self.keys(start, end, prefixes)):
             if error is not None:  # the line cut short by the damage is lost, as it was line by line
@@ -140,17 +185,17 @@ class CaptureReader:
             elif block is None:
                 self.stats.objects += 1
             elif block:
-                lines = (pending + block).split(b"\n")
-                pending = lines.pop()  # the rest of that line comes with the next block
-                if batch := self._records_in(lines, start, end, contains):
+                # The unfinished last line's rest comes with the next block.
+                lines, pending = _complete_lines(pending + block, contains)
+                if batch := self._records_in(lines, start, end, contains, typed):
                     yield batch
             elif pending:  # the object's end: its last line had no newline
                 lines, pending = [pending], b""
-                if batch := self._records_in(lines, start, end, contains):
+                if batch := self._records_in(lines, start, end, contains, typed):
                     yield batch
 
-    def _records_in(self, lines: list[bytes], start: datetime, end: datetime,
-                    contains: bytes) -> list[dict[str, Any]]:
+    def _records_in(self, lines: list[bytes], start: datetime, end: datetime, contains: bytes,
+                    typed: Callable[[bytes], Any] | None) -> list[Any]:
         records = []
         for line in lines:
             if not line or line.isspace():  # what line.strip() leaves empty
@@ -158,6 +203,12 @@ class CaptureReader:
             self.stats.lines += 1
             if contains and contains not in line:
                 continue
+            if typed is not None and (answer := typed(line)) is not None:
+                moment = parse_time(answer.time)
+                if moment is not None:  # (else the exact path counts the line as malformed)
+                    if start <= moment < end:
+                        records.append(answer)
+                    continue
             value = _fast_decoded(line)
             if value is None:  # orjson could not answer for json: the exact path decides
                 records.extend(self._parse(line, start, end))
@@ -183,11 +234,48 @@ class CaptureReader:
                 yield value
 
 
+def _complete_lines(data: bytes, contains: bytes) -> tuple[list[bytes], bytes]:
+    """The complete lines of `data` and its unfinished last line. With `contains`, only the lines
+    holding it, found by searching the block for it: a feedback pass (~1% of lines) then does not
+    split or look at every prediction line in Python."""
+    if not contains:
+        lines = data.split(b"\n")
+        return lines, lines.pop()
+    last = data.rfind(b"\n")
+    if last < 0:
+        return [], data
+    lines = []
+    hit = data.find(contains, 0, last)  # `contains` holds no newline: a hit lies within one line
+    while hit >= 0:
+        begin, finish = data.rfind(b"\n", 0, hit) + 1, data.find(b"\n", hit)
+        lines.append(data[begin:finish])
+        hit = data.find(contains, finish + 1, last)
+    return lines, data[last + 1:]
+
+
+def _reference_blocks(stream: Any) -> Iterator[bytes]:
+    """The standard library's inflate. read1: one decompression step per block, so a damaged object
+    yields the same lines before the damage as reading it line by line did (tests/unit/modelops/capture)."""
+    read = gzip.GzipFile(fileobj=stream).read1
+    while block := read(BLOCK_BYTES):
+        yield block
+
+
+def _skipped(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
+    """`blocks` without their first `count` bytes."""
+    for block in blocks:
+        if count >= len(block):
+            count -= len(block)
+            continue
+        yield block[count:] if count else block
+        count = 0
+
+
 def _fast_decoded(line: bytes) -> dict[str, Any] | None:
     """The line's one JSON object as `_objects_in_line` would read it, or None when only the json
     module's path can say what the line holds (not strict JSON of one object, several objects, or
-    a case where orjson's reading differs: see _NEAR_FLOAT_MAX)."""
-    if _NEAR_FLOAT_MAX in line:
+    a case where orjson's reading differs: see NEAR_FLOAT_MAX)."""
+    if NEAR_FLOAT_MAX in line:
         return None
     try:
         value = orjson.loads(line)
@@ -213,3 +301,9 @@ class _Prefixed:
             return self._body.read(size)
         data, self._head = self._head[:size], self._head[size:]
         return data + self._body.read(size - len(data)) if len(data) < size else data
+
+    def readinto(self, buffer: Any) -> int:
+        """What isal's GzipFile reads with (the standard library's calls `read`)."""
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)

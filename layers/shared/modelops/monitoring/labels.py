@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from modelops.capture.records import FEEDBACK, PREDICTION, finite_number
 from modelops.capture.reader import parse_time
+from modelops.monitoring.typed import as_record
 from modelops.statistics.classification import classification_report
 from modelops.statistics.regression import regression_report
 from modelops.platform.ids import prediction_time
@@ -148,6 +149,17 @@ class LabelJoin:
             if moment < self._labels[identifier][1]:
                 return
         self._labels[identifier] = (position, moment)
+
+    def add_predictions(self, records: list[Any]) -> None:
+        """`add_prediction` for each record, in order; the many without a label cost one lookup.
+        A record is a dict or a typed prediction (monitoring/typed.py), read as the dict it stands for."""
+        labels = self._labels
+        if not labels:
+            return
+        for record in records:
+            identifier = record.get("prediction_id") if type(record) is dict else record.prediction_id
+            if type(identifier) is str and identifier in labels:  # (a list is not even hashable)
+                self.add_prediction(as_record(record))
 
     def add_prediction(self, record: dict[str, Any]) -> None:
         identifier = record.get("prediction_id")

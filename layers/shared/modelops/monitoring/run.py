@@ -3,8 +3,10 @@ that arrived for it, then report, summary and window profile written to the moni
 
 Window: [T - delay - length, T - delay) for a run scheduled at T, so labels get `delay` to arrive
 (LABEL_DELAY_MINUTES); labels are read up to T. Two streaming passes over S3: the first keeps only
-labels (lines without "feedback" are skipped unparsed), the second profiles every prediction and
-joins the labelled ones. A window too big for one run runs the same passes per hour prefix on
+labels (each decompressed block is searched for the feedback marker; other lines are never split
+off or parsed), the second profiles every prediction (typed-decoded where it can be:
+monitoring/typed.py) and joins the labelled ones. Two passes because a label arrives after its
+prediction, and keeping every prediction until its label might come would grow with the window. A window too big for one run runs the same passes per hour prefix on
 Step Functions and merges them (monitoring/backfill).
 """
 from contextlib import contextmanager
@@ -107,9 +109,10 @@ def profile_predictions(baseline: Baseline, manifest: Manifest, window: MonitorW
                         reader: CaptureReader, prefixes: list[str] | None = None) -> WindowProfile:
     """The second pass: every prediction profiled, the labelled ones joined."""
     accumulator = WindowAccumulator(baseline, manifest.name, manifest.version, window.start, window.end)
-    for record in reader.records(window.start, window.end, prefixes=prefixes):
-        accumulator.add(record)
-        join.add_prediction(record)
+    typed = accumulator.typed.decode if accumulator.typed is not None else None
+    for batch in reader.batches(window.start, window.end, prefixes=prefixes, typed=typed):  # a block at once
+        accumulator.add_many(batch)
+        join.add_predictions(batch)
     return accumulator.finish(reader.stats.malformed_lines, reader.stats.unreadable_objects)
 
 

@@ -9,6 +9,8 @@ sees exactly the feature matrix the model saw.
 import sys
 from collections import Counter
 from datetime import datetime
+from itertools import compress, repeat
+from operator import is_, not_
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from modelops.statistics.profile import DatasetProfile
 from modelops.capture.records import BATCH, FEEDBACK, LIVE, PREDICTION, SCHEMA_VERSION, finite_number
 from modelops.artifacts.features import UnknownFeatures, instances_to_matrix
 from modelops.monitoring.columns import numeric_columns
+from modelops.monitoring.typed import TypedPredictions, as_record, typed_predictions
 
 CHUNK_ROWS = 4096
 # Distinct other versions named in a window's volume; more are still counted in other_model.
@@ -132,20 +135,25 @@ class WindowAccumulator:
         self._expected_correct = 0.0
         self._expected_correct_variance = 0.0
         self._other_versions: Counter[tuple[str, str]] = Counter()
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[Any] = []  # dicts, and typed predictions (self.typed)
         self._columnwise = not self._categorical and not self.regression
         # The column path's accepted records not yet profiled: (features, probabilities, from
         # batch, unknown feature name) blocks, in record order.
         self._accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._accepted_rows = 0
+        # The column path's typed decoder (monitoring/typed.py), for the reader: records it
+        # decodes are valid predictions of this version, taken without the envelope check.
+        self.typed: TypedPredictions | None = typed_predictions(
+            self.feature_names, self.class_keys, model_name, model_version) if self._columnwise else None
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: Any) -> None:
         self._pending.append(record)
         if len(self._pending) >= self.chunk_rows:
             self._take_pending()
 
-    def add_many(self, records: list[dict[str, Any]]) -> None:
-        """`add` for each record, in order (CaptureReader.batches hands them over like this)."""
+    def add_many(self, records: list[Any]) -> None:
+        """`add` for each record, in order (CaptureReader.batches hands them over like this).
+        A record is a dict, or a typed prediction decoded by `self.typed`."""
         self._pending.extend(records)
         if len(self._pending) >= self.chunk_rows:
             self._take_pending()
@@ -157,14 +165,20 @@ class WindowAccumulator:
             for record in records:
                 self._add_one(record)
             return
-        monitored = []
-        for record in records:
+        # Typed records (self.typed) are valid predictions of this version: only the dicts need the
+        # envelope check. Found at C speed, as the chunk is mostly typed.
+        dicts = list(map(is_, map(type, records), repeat(dict)))
+        kept = set()
+        for index in compress(range(len(records)), dicts):
             try:
-                if self._is_monitored_prediction(record):
-                    monitored.append(record)
+                if self._is_monitored_prediction(records[index]):
+                    kept.add(index)
             except InvalidRecord as invalid:
                 self._reasons[invalid.reason] += 1
-        self._add_columns(monitored)
+        if kept:
+            self._add_columns([record for index, record in enumerate(records) if not dicts[index] or index in kept])
+        else:
+            self._add_columns(list(compress(records, map(not_, dicts))))
 
     def _add_one(self, record: dict[str, Any]) -> None:
         try:
@@ -206,8 +220,14 @@ class WindowAccumulator:
 
     def _add_columns(self, records: list[dict[str, Any]]) -> None:
         """Monitored predictions of an all-numeric classifier, checked chunk-wide
-        (monitoring/columns.py); whatever that cannot vouch for gets the exact check, one by one."""
-        columns = numeric_columns(records, self.class_keys, self.feature_names)
+        (monitoring/columns.py); whatever that cannot vouch for gets the exact check, one by one.
+        Typed records (`self.typed`) are columns already; in a chunk with dicts (rare: a line the
+        typed decoder left to the exact path) they are read as the dicts they stand for."""
+        if self.typed is not None and records and dict not in set(map(type, records)):
+            columns = self.typed.columns(records)
+        else:
+            records = [as_record(record) for record in records] if self.typed is not None else records
+            columns = numeric_columns(records, self.class_keys, self.feature_names)
         accepted, unknown = columns.clean.copy(), np.zeros(len(records), dtype=bool)
         for index in np.flatnonzero(~columns.clean):
             try:
