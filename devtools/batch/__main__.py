@@ -13,6 +13,7 @@ from devtools.local.serve import function_environment, train
 from modelops.batch.errors import BatchJobRefused
 from modelops.batch.settings import BatchSettings
 from modelops.platform.aws_clients import client
+from training.data import BUNDLED, BUNDLED_NAME
 
 INPUT_BUCKET, OUTPUT_BUCKET = "batch-input", "batch-output"
 
@@ -27,7 +28,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chunk-mb", type=float, default=16.0, help="bytes per chunk (Map item), in MiB")
     parser.add_argument("--chunks-per-worker", type=int, default=1, help="chunks per Map item (BatchChunksPerWorker)")
     parser.add_argument("--concurrency", type=int, default=2, help="workers at once (the Map's MaxConcurrency)")
-    parser.add_argument("--estimator", default="logistic_regression", help="training's --estimator")
+    parser.add_argument("--dataset", choices=sorted(BUNDLED), default=BUNDLED_NAME,
+                        help=f"bundled data set the model is trained on (default {BUNDLED_NAME}); your file's "
+                             "columns must be its features")
+    parser.add_argument("--estimator", default="simplest", help="training's --estimator (default simplest)")
     return parser.parse_args(argv)
 
 
@@ -40,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     with moto_server():
         bucket = create_model_bucket()
         monitoring = create_monitoring_bucket()
-        manifest = train(bucket, args.estimator)
+        manifest = train(bucket, args.dataset, args.estimator)
         s3 = client("s3")
         for name in (INPUT_BUCKET, OUTPUT_BUCKET):
             s3.create_bucket(Bucket=name)

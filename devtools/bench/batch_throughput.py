@@ -3,14 +3,18 @@ score, write predictions and capture), per runtime, each in a fresh process (so 
 run's alone). S3 is in memory (devtools/bench/memory_s3.py): the table adds S3's transfer at a
 stated bandwidth instead of timing a local emulator. Then the wall time and cost of 10M and 100M
 rows at several Map concurrencies, projected from the measured rate and Lambda's and Step
-Functions' published prices."""
+Functions' published prices. A third run scores a model with categorical features (30 columns, 3
+of them categorical, as devtools/bench/training_scaling.py trains on), on ONNX Runtime."""
 import contextlib
 import io
 import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +41,38 @@ def make_csv(rows: int, names: list[str], features: np.ndarray, seed: int = 0) -
     return out.getvalue().encode()
 
 
-def run_worker(runtime: str, rows: int) -> dict:
+def make_mixed_csv(rows: int, names: list[str], kinds: list[str], seed: int = 0) -> bytes:
+    """An id column and the mixed model's columns: numbers, and categories training saw."""
+    rng = np.random.default_rng(seed)
+    table = np.empty((rows, len(names) + 1), dtype=object)
+    table[:, 0] = np.arange(rows)
+    for column, kind in enumerate(kinds, start=1):
+        table[:, column] = (np.array(list("abcd"))[rng.integers(0, 4, rows)] if kind == "categorical"
+                            else rng.normal(size=rows))
+    out = io.StringIO()
+    out.write("id," + ",".join(names) + "\n")
+    np.savetxt(out, table, delimiter=",", fmt=["%d"] + ["%s" if kind == "categorical" else "%.6g" for kind in kinds])
+    return out.getvalue().encode()
+
+
+def _train_mixed(bucket: str) -> Any:
+    """A logistic regression on training_scaling's table (27 numeric and 3 categorical columns)."""
+    from devtools.bench.training_scaling import write_table
+    from modelops.platform.aws_clients import client
+    from training.registry import ModelRegistry
+    from training.train import main
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mixed.csv"
+        write_table(path, 5_000)
+        if main(["--bucket", bucket, "--data", str(path), "--target", "label", "--name", "mixed",
+                 "--estimator", "logistic_regression"]) != 0:
+            raise SystemExit("training the mixed model failed")
+    store = ModelRegistry(client("s3"), bucket)
+    return store.read_manifest("mixed", store.latest_version("mixed"))
+
+
+def run_worker(runtime: str, rows: int, table_kind: str = "numeric") -> dict:
     """In this process: train, publish (moto), load through the verified loader, score every chunk."""
     from devtools.bench.memory_s3 import MemoryS3
     from devtools.local.aws import create_model_bucket, create_monitoring_bucket, moto_server
@@ -53,12 +88,16 @@ def run_worker(runtime: str, rows: int) -> dict:
 
     with moto_server():
         bucket = create_model_bucket()
-        manifest = train(bucket, "logistic_regression")
+        manifest = (_train_mixed(bucket) if table_kind == "mixed"
+                    else train(bucket, "breast-cancer", "logistic_regression"))
         env = function_environment(bucket, manifest, runtime)
         model = load_verified_model(ModelStore(client("s3"), bucket), manifest.name, manifest.version,
                                     env["MODEL_SHA256"], runtime)
-    table = load_bundled()
-    data = make_csv(rows, table.feature_names, np.array(table.rows))
+    if table_kind == "mixed":
+        data = make_mixed_csv(rows, manifest.feature_names, [feature.kind for feature in manifest.features])
+    else:
+        table = load_bundled()
+        data = make_csv(rows, table.feature_names, np.array(table.rows))
     s3 = MemoryS3()
     s3.put_object(Bucket="in", Key="data.csv", Body=data)
     header_end = data.index(b"\n") + 1
@@ -70,10 +109,10 @@ def run_worker(runtime: str, rows: int) -> dict:
                     start=start, end=end, format="csv", columns=columns)
               for start, end in cut(len(data), header_end, int(CHUNK_MIB * 2**20))]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rate = BatchSettings().capture_sample_rate  # the template's default BatchCaptureSampleRate
     scored = sum(score_chunk(job, chunk, model, s3, "monitoring", rate).rows_scored for chunk in chunks)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     # What one chunk costs the worker in memory (Python and numpy allocations, traced), apart from
     # the input and outputs this benchmark holds in memory instead of S3.
     import tracemalloc
@@ -82,16 +121,18 @@ def run_worker(runtime: str, rows: int) -> dict:
     score_chunk(job, chunks[0], model, s3, "monitoring", rate)
     chunk_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"chunk_peak_mb": chunk_peak / 1e6, "runtime": runtime, "rows": scored, "seconds": seconds, "input_mb": len(data) / 1e6,
+    label = runtime + (" mixed" if table_kind == "mixed" else "")
+    return {"chunk_peak_mb": chunk_peak / 1e6, "runtime": label, "rows": scored, "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "input_mb": len(data) / 1e6,
             "written_mb": s3.bytes_written / 1e6 - len(data) / 1e6, "chunks": len(chunks),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_mb": before / 1024}
 
 
 def measure(rows: int = ROWS) -> list[dict]:
     results = []
-    for runtime in ("onnx", "sklearn"):
-        completed = subprocess.run([sys.executable, "-m", "devtools.bench.batch_throughput", runtime, str(rows)],
-                                   capture_output=True, text=True, check=True)
+    for runtime, table_kind in (("onnx", "numeric"), ("sklearn", "numeric"), ("onnx", "mixed")):
+        completed = subprocess.run([sys.executable, "-m", "devtools.bench.batch_throughput", runtime, str(rows),
+                                    table_kind], capture_output=True, text=True, check=True)
         results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
     return results
 
@@ -100,14 +141,16 @@ def print_tables(results: list[dict]) -> None:
     print(f"\nBatch scoring, one worker, {results[0]['rows']:,} rows x 30 features CSV "
           f"({results[0]['input_mb']:.0f} MB, {results[0]['chunks']} chunks of {CHUNK_MIB:.0f} MiB), "
           "read + parse + score + write predictions and capture; S3 in memory")
-    print(f"{'runtime':<9}{'seconds':>9}{'rows/s':>11}{'+ S3 at ' + str(int(S3_MB_PER_SECOND)) + ' MB/s':>18}"
-          f"{'heap per chunk':>16}{'process RSS':>13}")
+    print(f"{'runtime':<12}{'seconds':>9}{'rows/s':>11}{'+ S3 at ' + str(int(S3_MB_PER_SECOND)) + ' MB/s':>18}"
+          f"{'heap per chunk':>16}{'process RSS':>13}{'CPU s':>8}")
     for r in results:
         with_s3 = r["seconds"] + (r["input_mb"] + r["written_mb"]) / S3_MB_PER_SECOND
         r["rows_per_second_with_s3"] = r["rows"] / with_s3
-        print(f"{r['runtime']:<9}{r['seconds']:>9.2f}{r['rows'] / r['seconds']:>11,.0f}"
-              f"{r['rows_per_second_with_s3']:>18,.0f}{r['chunk_peak_mb']:>13.0f} MB{r['peak_rss_mb']:>10.0f} MB")
-    print("(process RSS includes the input and every output held in memory by this benchmark, and training)")
+        print(f"{r['runtime']:<12}{r['seconds']:>9.2f}{r['rows'] / r['seconds']:>11,.0f}"
+              f"{r['rows_per_second_with_s3']:>18,.0f}{r['chunk_peak_mb']:>13.0f} MB{r['peak_rss_mb']:>10.0f} MB"
+              f"{r['cpu_seconds']:>8.2f}")
+    print("(process RSS includes the input and every output held in memory by this benchmark, and training;\n"
+          " CPU s is the worker's processor time, all threads: beside the wall time, it shows what other load took)")
     onnx = results[0]
     rate = onnx["rows_per_second_with_s3"]
     rows_per_chunk = onnx["rows"] / onnx["chunks"]
@@ -130,9 +173,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3:
+    if len(sys.argv) in (3, 4):
         with contextlib.redirect_stdout(sys.stderr):  # training's and moto's chatter
-            result = run_worker(sys.argv[1], int(sys.argv[2]))
+            result = run_worker(sys.argv[1], int(sys.argv[2]), *sys.argv[3:])
         print(json.dumps(result))
     else:
         main()

@@ -13,7 +13,6 @@ with the API's error code and the line itself; they never stop the chunk.
 feature names alone.
 """
 import csv
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from modelops.artifacts.features import FLOAT32_MAX, InputSchema, UnknownFeature
 from modelops.artifacts.missing_values import MISSING_TEXT
 from modelops.batch.chunks import split_lines
 from modelops.batch.job import Chunk
+from modelops.batch.plain_csv import read_plain
 from modelops.statistics.feature_summary import BOOLEAN_VALUES
 
 INVALID_VALUE, INVALID_JSON, UNKNOWN_FEATURE = "validation_error", "invalid_json", UnknownFeatures.code
@@ -88,59 +88,21 @@ def _schema(features: list[str] | InputSchema) -> InputSchema:
 
 def parse_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str] | InputSchema,
               id_column: str | None) -> ParsedRows:
-    """The fast path when the model is all-numeric and the chunk plain (numbers and empty cells,
-    no quotes, no blank lines, every row the header's width), else cell by cell; both give the
-    same result."""
+    """The fast path when the chunk is plain (no quotes, no blank lines, every row the header's
+    width, every cell one the careful path takes as it is), else cell by cell; both give the same
+    result."""
     schema = _schema(features)
-    fast = None if schema.mixed else _plain_csv(chunk, first_offset, data, schema.names, id_column)
+    fast = _plain_csv(chunk, first_offset, data, schema, id_column)
     return fast if fast is not None else _csv_cell_by_cell(chunk, first_offset, data, schema, id_column)
 
 
-def _plain_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str],
+def _plain_csv(chunk: Chunk, first_offset: int, data: bytes, features: list[str] | InputSchema,
                id_column: str | None) -> ParsedRows | None:
-    """numpy's C reader over the whole chunk, or None when anything needs the careful path
-    (which also explains each refused row)."""
-    delimiter = chunk.delimiter
-    if not data or b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
+    """modelops.batch.plain_csv's reading, or None when anything needs the careful path."""
+    plain = read_plain(chunk.columns, chunk.delimiter, first_offset, data, _schema(features), id_column)
+    if plain is None:
         return None
-    try:
-        text = data.decode("utf-8").replace("\r\n", "\n")  # offsets stay those of the bytes
-    except UnicodeDecodeError:
-        return None
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    if not data.endswith(b"\n"):
-        ends = np.append(ends, len(data))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    if np.any(ends - starts == 0):
-        return None  # blank lines: counted by the careful path
-    # Every row exactly as wide as the header: delimiters per line.
-    per_line = np.diff(np.searchsorted(np.flatnonzero(raw == ord(delimiter)), np.concatenate(([0], ends))))
-    if np.any(per_line != len(chunk.columns) - 1):
-        return None
-    # Empty cells are missing values; numpy reads "nan" as NaN (so does pandas).
-    d = delimiter
-    filled = text.replace(d + d, d + "nan" + d).replace(d + d, d + "nan" + d).replace(d + "\n", d + "nan\n")
-    filled = ("nan" + filled if filled.startswith(d) else filled).replace("\n" + d, "\nnan" + d)
-    if filled.endswith(d):
-        filled += "nan"
-    columns = [position for position, name in enumerate(chunk.columns) if name in features]
-    try:
-        values = np.loadtxt(io.StringIO(filled), delimiter=d, dtype=np.float64, ndmin=2, usecols=columns,
-                            comments=None, encoding=None)
-    except ValueError:
-        return None
-    with np.errstate(invalid="ignore"):
-        if len(values) != len(starts) or (np.abs(values) > FLOAT32_MAX).any():
-            return None  # infinities and values beyond the runtimes' range: refused, with reasons
-    matrix = np.full((len(values), len(features)), np.nan)
-    matrix[:, [features.index(chunk.columns[position]) for position in columns]] = values
-    ids: list[str | None] = [None] * len(values)
-    if id_column is not None:
-        index = chunk.columns.index(id_column)
-        ids = [line.split(d, index + 1)[index] for line in text.split("\n")[:len(values)]]
-    offsets = (starts + first_offset).tolist()
-    return ParsedRows(offsets, ids, matrix, len(values), 0, [])
+    return ParsedRows(plain.offsets, plain.ids, plain.matrix, len(plain.offsets), 0, [])
 
 
 def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: list[str] | InputSchema,

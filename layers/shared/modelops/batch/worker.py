@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from modelops.artifacts.loader import LoadedModel
+from modelops.batch.capture_text import instance_texts, output_texts
 from modelops.batch.chunks import owned_bytes, s3_fetch
 from modelops.batch.job import Chunk, Job
 from modelops.batch.locations import CHUNKS, ERRORS, PREDICTIONS, S3Location, chunk_name, output_prefix
@@ -17,8 +18,9 @@ from modelops.batch.results import (capture_hour, capture_object, errors_jsonl, 
 from modelops.batch.rows import ParsedRows, parse_csv, parse_jsonl
 from modelops.batch.summary import ChunkReport
 from modelops.capture.reader import CAPTURE_PREFIX
-from modelops.capture.records import BATCH, prediction_records
+from modelops.capture.records import BATCH, prediction_lines, prediction_records
 from modelops.platform.ids import derived_prediction_ids
+from modelops.platform.json_encoding import json_lines
 from modelops.serving.prediction import Predictions
 from modelops.serving.scoring import UnscorableInstances, probabilities, values
 
@@ -108,13 +110,16 @@ def _capture(job: Job, chunk: Chunk, model: LoadedModel, parsed: ParsedRows, pre
     if not keep:
         return 0
     names = model.manifest.feature_names
-    outputs = predictions.outputs_at(keep)
-    # NaN stays NaN: the JSON encoder writes it as null, the missing value a capture record holds.
-    instances = [dict(zip(names, row)) for row in parsed.matrix[keep].tolist()]
-    records = prediction_records(job.model.name, job.model.version, instances,
-                                 [predictions.ids[row] for row in keep], outputs,
-                                 moment=job.started_at, origin=BATCH)
+    sample, ids = parsed.matrix[keep], [predictions.ids[row] for row in keep]
+    inputs, outputs = instance_texts(sample, names), output_texts(predictions, keep)
+    if inputs is not None and outputs is not None:  # the usual case: text built column by column
+        lines = prediction_lines(job.model.name, job.model.version, ids, inputs, outputs, job.started_at, BATCH)
+    else:
+        # NaN stays NaN: the JSON encoder writes it as null, the missing value a capture record holds.
+        instances = [dict(zip(names, row)) for row in sample.tolist()]
+        lines = json_lines(prediction_records(job.model.name, job.model.version, instances, ids,
+                                              predictions.outputs_at(keep), moment=job.started_at, origin=BATCH))
     digest = blake2b(f"{chunk.key}\0{chunk.start}".encode(), digest_size=8).hexdigest()
     key = f"{CAPTURE_PREFIX}{capture_hour(job.started_at)}/batch-{job.job_id}-{digest}.gz"
-    s3.put_object(Bucket=bucket, Key=key, Body=capture_object(records))
-    return len(records)
+    s3.put_object(Bucket=bucket, Key=key, Body=capture_object(lines))
+    return len(keep)

@@ -56,6 +56,18 @@ def prediction_records(model_name: str, model_version: str, instances: list[dict
     ]
 
 
+def prediction_lines(model_name: str, model_version: str, ids: list[str], inputs: list[str], outputs: list[str],
+                     moment: str, origin: str = LIVE) -> bytes:
+    """json_lines(prediction_records(...)) byte for byte, from each record's `inputs` and `output`
+    already as compact JSON text: batch scoring builds those column by column for a whole chunk,
+    where a dict per record then orjson per record was a quarter of a worker's time."""
+    head = dumps({"record_type": PREDICTION, "schema_version": SCHEMA_VERSION, "prediction_id": ""})[:-3]
+    middle = dumps({"time": moment, "model_name": model_name, "model_version": model_version})[1:-1]
+    tail = "}" if origin == LIVE else "," + dumps({"origin": origin})[1:]
+    return "".join([f'{head}{dumps(prediction_id)},{middle},"inputs":{instance},"output":{output}{tail}\n'
+                    for prediction_id, instance, output in zip(ids, inputs, outputs)]).encode()
+
+
 def feedback_records(model_name: str, model_version: str, labels: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     moment = _now()
     return [

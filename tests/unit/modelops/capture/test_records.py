@@ -48,3 +48,17 @@ def test_sampling_keeps_the_share_asked_for():
     writer = CaptureWriter(sample_rate=0.5, draw=lambda: next(draws))
     assert writer.sampled([{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]) == [{"n": 1}, {"n": 3}]
     assert CaptureWriter(sample_rate=1.0).sampled([{"n": 1}]) == [{"n": 1}]
+
+
+def test_prediction_lines_are_the_records_json_lines_byte_for_byte():
+    from modelops.capture.records import BATCH, prediction_lines
+    from modelops.platform.json_encoding import dumps, json_lines
+
+    instances = [{"x": 1.5, "y": None, 'q"%s': "é\n"}, {"x": -0.0, "y": 1e-300, 'q"%s': ""}]
+    outputs = [OUTPUT, {"value": 151.25}]
+    ids = ["a" * 32, "b" * 32]
+    for name, version, origin in (("m", "v1", BATCH), ('m"%d', "v\u2028", "live"), ("m", "v", "other")):
+        expected = json_lines(prediction_records(name, version, instances, ids, outputs, moment="2026-12-04T12:00:00.000Z",
+                                                 origin=origin))
+        assert prediction_lines(name, version, ids, [dumps(i) for i in instances], [dumps(o) for o in outputs],
+                                "2026-12-04T12:00:00.000Z", origin) == expected

@@ -46,3 +46,19 @@ def test_derived_ids_are_stable_distinct_and_carry_the_time():
     assert not set(first) & set(derived_prediction_ids(b"job\0other", offsets, 1_764_849_600_000))
     assert all(re.fullmatch(PREDICTION_ID_PATTERN, value) for value in first)
     assert prediction_time(first[0]).timestamp() == 1_764_849_600
+
+
+def test_derived_ids_are_exactly_the_per_row_form_whatever_the_carry():
+    """The vectorised ids equal _as_id of (hash + offset) mod 2**80 row by row, including a hash
+    whose low 64 bits overflow into the high 16 (and those wrapping past 2**80)."""
+    import random
+
+    from modelops.platform.ids import _as_id, _derived
+
+    rng = random.Random(16)
+    for _ in range(300):
+        base = rng.choice([0, 2**80 - 1, 2**64 - 1, 2**64 - 3, 2**80 - 2**64, 2**76 - 1, rng.getrandbits(80)])
+        offsets = [rng.choice([0, 1, 2, 2**63 - 1, rng.getrandbits(rng.randint(1, 63))]) for _ in range(rng.randint(1, 40))]
+        millis = rng.getrandbits(48)
+        assert _derived(base, offsets, millis) == [_as_id(millis, ((base + o) % 2**80).to_bytes(10)) for o in offsets]
+    assert _derived(5, [], 1) == []
