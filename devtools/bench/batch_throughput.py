@@ -23,8 +23,8 @@ CHUNK_MIB = 16.0
 # Published prices, us-east-1, December 2026 (aws.amazon.com/lambda/pricing, /step-functions/pricing).
 LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 LAMBDA_REQUEST = 0.20 / 1e6
-EXPRESS_REQUEST = 1.00 / 1e6  # each Map child is an Express workflow
-STANDARD_TRANSITION = 0.025 / 1000  # the parent's state transitions (a few per job)
+STANDARD_TRANSITION = 0.025 / 1000  # Standard workflows: the parent's and each child's state transitions
+CHILD_TRANSITIONS = 2  # a Map child (a Standard workflow of one Task state): into the task, and out to its end
 S3_GET, S3_PUT = 0.0004 / 1000, 0.005 / 1000
 WORKER_GB = 2.0  # template.yaml BatchFunction MemorySize
 # What one worker reads from S3: a stated figure, not a measurement (single-stream GETs from
@@ -160,7 +160,8 @@ def print_tables(results: list[dict]) -> None:
     for total in (10_000_000, 100_000_000):
         chunks = total / rows_per_chunk
         worker_seconds = total / rate
-        cost = (worker_seconds * WORKER_GB * LAMBDA_GB_SECOND["arm64"] + chunks * (LAMBDA_REQUEST + EXPRESS_REQUEST)
+        cost = (worker_seconds * WORKER_GB * LAMBDA_GB_SECOND["arm64"]
+                + chunks * (LAMBDA_REQUEST + CHILD_TRANSITIONS * STANDARD_TRANSITION)
                 + chunks * (2 * S3_GET + 4 * S3_PUT) + 10 * STANDARD_TRANSITION)
         for concurrency in (10, 100, 1000):
             waves = np.ceil(chunks / concurrency)
