@@ -18,10 +18,12 @@ from devtools.local.capture_delivery import deliver
 from devtools.local.lambda_local import cold_start, invoker, load_event
 from devtools.local.aws import (DEMO_MONITORING_BUCKET, create_alert_queue, create_model_bucket,
                                 create_monitoring_bucket, moto_server)
-from devtools.local.traffic import batches, dataset_instances, feedback_event, predict_event, recategorized, shifted
+from devtools.local.traffic import (batches, dataset_instances, feedback_event, predict_event, recategorized, shifted,
+                                    with_query)
 from modelops.platform.aws_clients import client
 
 
+EXPLAIN_TOP_3 = {"explain": "true", "top_k": "3"}
 PAGE_DIR = Path(".cache/demo")  # git-ignored; each model's drifted-window report page
 
 
@@ -149,10 +151,7 @@ def _train(bucket: str, *arguments: str):
 
 def _predict(instances: list[dict], explain: bool = False) -> dict:
     event = predict_event(instances)
-    if explain:
-        event["queryStringParameters"] = {"explain": "true", "top_k": "3"}
-        event["multiValueQueryStringParameters"] = {"explain": ["true"], "top_k": ["3"]}
-    return event
+    return with_query(event, **EXPLAIN_TOP_3) if explain else event
 
 
 def real_tables(bucket: str, base_env: dict[str, str]) -> None:
@@ -209,8 +208,7 @@ def main() -> None:
         invoke = _start({**base_env, "MODEL_VERSION": manifest.version, "MODEL_RUNTIME": runtime, "MODEL_SHA256": pinned})
         show(invoke, "model_info.json")
         show(invoke, "predict_single.json", "one instance; one feature null, one left out: both imputed")
-        explained = {**load_event("predict_single.json"), "queryStringParameters": {"explain": "true", "top_k": "3"},
-                     "multiValueQueryStringParameters": {"explain": ["true"], "top_k": ["3"]}}
+        explained = with_query(load_event("predict_single.json"), **EXPLAIN_TOP_3)
         show_event(invoke, explained, "the three features that pushed each prediction most")
         show(invoke, "predict_batch.json", "three instances")
         show(invoke, "predict_invalid.json", "a bad request: every problem is named")

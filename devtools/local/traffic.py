@@ -34,6 +34,12 @@ def recategorized(instances: list[dict[str, Any]], feature: str, mapping: dict[s
     return [{**instance, feature: mapping.get(instance.get(feature), instance.get(feature))} for instance in instances]
 
 
+def with_query(event: dict, **query: str) -> dict:
+    """The event with this query string, in both of API Gateway's forms (one value per name)."""
+    return {**event, "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} or None}
+
+
 def predict_event(instances: list[dict[str, Any]]) -> dict:
     event = load_event("predict_batch.json")
     event["body"] = json.dumps({"instances": instances})

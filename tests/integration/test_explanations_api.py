@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from devtools.local.lambda_local import load_event
+from devtools.local.traffic import with_query
 from modelops.artifacts.loader import load_verified_model
 from modelops.artifacts.store import ModelStore
 from modelops.artifacts.features import instances_to_matrix
@@ -16,11 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publis
 
 
 def explain_event(event_file: str, **query: str) -> dict:
-    event = load_event(event_file)
-    parameters = {"explain": "true", **query}
-    event["queryStringParameters"] = parameters
-    event["multiValueQueryStringParameters"] = {name: [value] for name, value in parameters.items()}
-    return event
+    return with_query(load_event(event_file), **{"explain": "true", **query})
 
 
 def instances(event_file: str) -> list[dict]:

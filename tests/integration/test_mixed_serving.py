@@ -15,7 +15,7 @@ import pytest
 from devtools.batch.local_job import run_job
 from devtools.local.aws import create_monitoring_bucket
 from devtools.local.lambda_local import cold_start, invoker
-from devtools.local.traffic import dataset_instances, predict_event
+from devtools.local.traffic import dataset_instances, predict_event, with_query
 from modelops.api.responses import ModelInfo, PredictResponse
 from modelops.artifacts.loader import load_verified_model
 from modelops.artifacts.store import ModelStore
@@ -89,11 +89,7 @@ def _matrix(manifest, rows: list[dict]) -> np.ndarray:
 
 
 def _post(invoke, instances: list[dict], **query: str) -> tuple[int, dict]:
-    event = predict_event(instances)
-    if query:
-        event["queryStringParameters"] = query
-        event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()}
-    response = invoke(event)
+    response = invoke(with_query(predict_event(instances), **query))
     return response["statusCode"], json.loads(response["body"])
 
 

@@ -211,10 +211,8 @@ class InputSchema:
                     return None
                 column = [MISSING_CATEGORY if value is None else categorical_value(value) for value in values]
                 taken.append(column)
-                seen = self._seen[name]
-                for row, cell in enumerate(column):
-                    if cell != MISSING_CATEGORY and cell not in seen:
-                        unseen.setdefault(row, []).append((name, cell))
+                for row in self._unseen_positions(name, column):
+                    unseen.setdefault(row, []).append((name, column[row]))
             else:
                 allowed = _BOOLEAN_TYPES if kind == "boolean" else _NUMBER_TYPES
                 if not all(value is None or (type(value) in allowed and -FLOAT32_MAX <= value <= FLOAT32_MAX)
@@ -250,12 +248,16 @@ class InputSchema:
         row -> (feature, category) pairs training never saw, in feature order."""
         found: Unseen = {}
         for index in self.categorical:
-            name, seen = self.names[index], self._seen[self.names[index]]
-            cells = matrix[:, index].tolist()
-            # Inlined, not self.unseen() per cell: a batch chunk has millions of cells, few of them unseen.
-            for row in [row for row, cell in enumerate(cells) if cell not in seen and cell != MISSING_CATEGORY]:
+            name, cells = self.names[index], matrix[:, index].tolist()
+            for row in self._unseen_positions(name, cells):
                 found.setdefault(row, []).append((name, cells[row]))
         return {row: found[row] for row in sorted(found)}
+
+    def _unseen_positions(self, name: str, cells: list[Any]) -> list[int]:
+        """The rows of a categorical column whose category training never saw (unseen()'s rule,
+        inlined over the column: a batch chunk has millions of cells, few of them unseen)."""
+        seen = self._seen[name]
+        return [row for row, cell in enumerate(cells) if cell not in seen and cell != MISSING_CATEGORY]
 
     def take(self, name: str, value: Any) -> tuple[Any, tuple[str, str] | None]:
         """(the value as the pipeline takes it, None), or (None, (error code, message)) when its
