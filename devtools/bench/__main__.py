@@ -5,9 +5,9 @@ handler latency beside a bare `sam init`-style handler (for breast cancer, and f
 table with categories), sizes. Needs `make build ARCH=x86_64`.
 Monitor: throughput and peak memory for windows of 100k and 1M capture records (30 features, 1%
 labelled) read from S3 on the moto server. Each run is a fresh process (so peak RSS is that run's
-alone), next to the same process reading an empty window (the floor: imports, baseline) and a
-naive reader that loads the whole window into memory before profiling (what a pandas-style
-monitor does).
+alone) with its workers (monitoring/workers.py: one per CPU here), next to the same run in one
+process, the same process reading an empty window (the floor: imports, baseline) and a naive
+reader that loads the whole window into memory before profiling (what a pandas-style monitor does).
 Batch scoring (devtools/bench/batch_throughput.py): one worker on a 1M-row CSV per runtime, and
 projected wall time and cost of 10M and 100M rows at Map concurrency 10/100/1,000.
 Leak check: 10,000 sequential invocations of the inference handler with mixed good and bad
@@ -39,9 +39,19 @@ SIZES = (100_000, 1_000_000)
 NAIVE_MAX_RECORDS = 1_000_000
 
 
-def _settings_env(model_bucket: str, monitoring_bucket: str, name: str, version: str) -> dict[str, str]:
+def _settings_env(model_bucket: str, monitoring_bucket: str, name: str, version: str,
+                  workers: int = 0) -> dict[str, str]:
     return {"MODEL_BUCKET": model_bucket, "MONITORING_BUCKET": monitoring_bucket, "MODEL_NAME": name,
-            "MODEL_VERSION": version, "WINDOW_MINUTES": "60", "LABEL_DELAY_MINUTES": "0", "MONITOR_THRESHOLDS": "{}"}
+            "MODEL_VERSION": version, "WINDOW_MINUTES": "60", "LABEL_DELAY_MINUTES": "0", "MONITOR_THRESHOLDS": "{}",
+            "MONITOR_WORKERS": str(workers)}
+
+
+def _monitor_row(title: str, measured: dict, floor: dict) -> tuple[str, str, str, str]:
+    workers = f"; a worker {measured['worker_peak_mb']:.0f} MB" if measured["worker_peak_mb"] else ""
+    return (title, f"{measured['records']:,}",
+            f"{measured['seconds']:.1f} s ({measured['records'] / measured['seconds']:,.0f} rec/s; "
+            f"{measured['cpu_seconds']:.1f} s CPU)",
+            f"{measured['peak_mb']:.0f} MB (+{measured['peak_mb'] - floor['peak_mb']:.0f}){workers}")
 
 
 def _write_window(s3, bucket: str, pipeline, data, count: int, name: str, version: str) -> None:
@@ -98,8 +108,11 @@ def child(mode: str) -> None:
         count = run.report.volume.records
     seconds = time.perf_counter() - started
     # CPU time beside wall time: on a shared machine the wall time also counts other processes' turns.
-    print(json.dumps({"records": count, "seconds": seconds, "cpu_seconds": time.process_time() - cpu_started,
-                      "peak_mb": peak_rss_mb()}))
+    # The monitor's worker processes (monitoring/workers.py) are this process's children.
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"records": count, "seconds": seconds, "peak_mb": peak_rss_mb(),
+                      "cpu_seconds": time.process_time() - cpu_started + workers.ru_utime + workers.ru_stime,
+                      "worker_peak_mb": workers.ru_maxrss / 1024}))
 
 
 def peak_rss_mb() -> float:
@@ -168,11 +181,10 @@ def monitor_rows(model: BenchModel, sizes: tuple[int, ...] = SIZES) -> list[tupl
         bucket = create_monitoring_bucket(f"bench-{count}")
         _write_window(s3, bucket, model.pipeline, model.data, count, manifest.name, manifest.version)
         env = _settings_env(models, bucket, manifest.name, manifest.version)
-        measured = _measure("monitor", env)
-        rows.append((f"monitor, {count:,} predictions + 1% labels", f"{measured['records']:,}",
-                     f"{measured['seconds']:.1f} s ({measured['records'] / measured['seconds']:,.0f} rec/s; "
-                     f"{measured['cpu_seconds']:.1f} s CPU)",
-                     f"{measured['peak_mb']:.0f} MB (+{measured['peak_mb'] - floor['peak_mb']:.0f})"))
+        rows.append(_monitor_row(f"monitor, {count:,} predictions + 1% labels", _measure("monitor", env), floor))
+        if count <= NAIVE_MAX_RECORDS:  # the baseline: the same run in one process
+            one = _measure("monitor", _settings_env(models, bucket, manifest.name, manifest.version, workers=1))
+            rows.append(_monitor_row("  the same, one process (MONITOR_WORKERS=1)", one, floor))
         if count == sizes[0] and count <= NAIVE_MAX_RECORDS:
             naive = _measure("naive", env)
             rows.append((f"naive: load window, then profile, {count:,}", f"{naive['records']:,}",

@@ -17,7 +17,9 @@ from devtools.local.lambda_local import LambdaContext, cold_start, load_event
 from devtools.monitor_backfill.local_run import run_backfill
 from modelops.artifacts.features import matrix_to_instances
 from modelops.capture.records import BATCH, feedback_records, prediction_records
+from modelops.monitoring import workers
 from modelops.monitoring.backfill.errors import BackfillIncomplete, BackfillRefused
+from modelops.monitoring.workers import shares
 from modelops.monitoring.run import MonitorUnavailable, run_monitor
 from modelops.monitoring.settings import MonitorSettings
 from modelops.platform.aws_clients import client
@@ -153,6 +155,20 @@ def test_the_merged_report_equals_the_single_run_report(window, invoke):
     assert volume["other_model"] == HOURS * 5 and volume["unreadable_objects"] == 1
     assert volume["malformed_lines"] == HOURS * 2
     assert outcome["status"] == "alert" and outcome["window_start"] == START.isoformat()
+
+
+@pytest.mark.parametrize("count", [2, 5, 64])
+def test_a_run_spread_over_worker_processes_reports_what_one_process_reports(window, monkeypatch, count):
+    """monitoring/workers.py: the same window's objects cut into `count` shares (64: one object
+    each), read by forked workers, merged in object order."""
+    one = _single_run({**window, "env": {**window["env"], "MONITOR_WORKERS": "1"}})
+    cut = []
+    monkeypatch.setattr(workers, "shares", lambda objects, wanted: cut.append(shares(objects, wanted)) or cut[-1])
+    spread = _single_run({**window, "env": {**window["env"], "MONITOR_WORKERS": str(count)}})
+    assert [len(parts) for parts in cut] == [min(count, sum(map(len, parts))) for parts in cut]  # labels, predictions
+    assert all(len(parts) > 1 for parts in cut)  # really spread, both passes
+    one.pop("generated_at"), spread.pop("generated_at")
+    _same(one, spread)
 
 
 def test_the_backfill_writes_the_report_where_the_single_run_does(window, invoke):

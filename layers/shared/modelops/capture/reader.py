@@ -105,11 +105,15 @@ class CaptureReader:
     def keys(self, start: datetime, end: datetime, prefixes: list[str] | None = None) -> Iterator[str]:
         """Keys under the window's hour prefixes, or only under `prefixes` (a share of them: the
         monitor's backfill reads each hour in a child of its own, monitoring/backfill)."""
+        return (key for key, _ in self.objects(start, end, prefixes))
+
+    def objects(self, start: datetime, end: datetime, prefixes: list[str] | None = None) -> Iterator[tuple[str, int]]:
+        """`keys` with each object's size in bytes (monitoring/workers.py shares a window by bytes)."""
         paginator = self.s3.get_paginator("list_objects_v2")
         for hour in hour_prefixes(start, end, self.prefix) if prefixes is None else prefixes:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=hour):
                 for item in page.get("Contents", []):
-                    yield item["Key"]
+                    yield item["Key"], item.get("Size", 0)
 
     def _blocks(self, key: str) -> Iterator[bytes]:
         """The object's decompressed bytes, a block at a time (gzip sniffed by its magic bytes)."""
@@ -163,22 +167,24 @@ class CaptureReader:
                 yield b"", None
 
     def records(self, start: datetime, end: datetime, contains: bytes = b"",
-                prefixes: list[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Records with start <= time < end (under `prefixes` only, if given: see `keys`).
+                prefixes: list[str] | None = None, keys: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Records with start <= time < end (under `prefixes` only, if given: see `keys`; or in
+        exactly the objects `keys`, in that order: a worker's share, monitoring/workers.py).
         `contains` skips lines without it before parsing (cheap pre-filter: a pass that only
         needs feedback need not parse every prediction)."""
-        for batch in self.batches(start, end, contains, prefixes):
+        for batch in self.batches(start, end, contains, prefixes, keys=keys):
             yield from batch
 
     def batches(self, start: datetime, end: datetime, contains: bytes = b"",
-                prefixes: list[str] | None = None, typed: Callable[[bytes], Any] | None = None) -> Iterator[list[Any]]:
+                prefixes: list[str] | None = None, typed: Callable[[bytes], Any] | None = None,
+                keys: list[str] | None = None) -> Iterator[list[Any]]:
         """`records`, a block's worth (a few hundred) at a time, in the same order: for consumers
         that take records in bulk (`WindowAccumulator.add_many`). `typed`: a decoder tried on each
         line first; what it returns (an object with a `time` string) stands for the line's record.
         It must answer only where the exact path would read one record with the same values, and
         None otherwise (monitoring/typed.py: a valid prediction of the monitored version)."""
         pending = b""
-        for block, error in self._fetched(self.keys(start, end, prefixes)):
+        for block, error in self._fetched(iter(keys) if keys is not None else self.keys(start, end, prefixes)):
             if error is not None:  # the line cut short by the damage is lost, as it was line by line
                 self.stats.unreadable_objects += 1
                 pending = b""

@@ -6,11 +6,13 @@ Window: [T - delay - length, T - delay) for a run scheduled at T, so labels get 
 labels (each decompressed block is searched for the feedback marker; other lines are never split
 off or parsed), the second profiles every prediction (typed-decoded where it can be:
 monitoring/typed.py) and joins the labelled ones. Two passes because a label arrives after its
-prediction, and keeping every prediction until its label might come would grow with the window. A window too big for one run runs the same passes per hour prefix on
-Step Functions and merges them (monitoring/backfill).
+prediction, and keeping every prediction until its label might come would grow with the window.
+Each pass is spread over the function's CPUs (monitoring/workers.py). A window too big for one run
+runs the same passes per hour prefix on Step Functions and merges them (monitoring/backfill).
 """
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -18,7 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from modelops.artifacts.baseline import Baseline
 from modelops.capture.reader import CaptureReader
-from modelops.monitoring.labels import CollectedLabels, LabelJoin
+from modelops.monitoring import workers
+from modelops.monitoring.labels import CollectedLabels, JoinedPredictions, LabelJoin
 from modelops.artifacts.manifest import Manifest
 from modelops.artifacts.store import MISSING_OBJECT_CODES, ModelStore
 from modelops.monitoring.settings import MonitorSettings
@@ -99,21 +102,54 @@ def label_join(manifest: Manifest, baseline: Baseline, window: MonitorWindow,
 
 
 def read_labels(join: LabelJoin, reader: CaptureReader, window: MonitorWindow,
-                prefixes: list[str] | None = None) -> None:
+                prefixes: list[str] | None = None, keys: list[str] | None = None) -> None:
     """The first pass: labels only (lines without the feedback marker are skipped unparsed)."""
-    for record in reader.records(window.start, window.labels_until, contains=FEEDBACK_MARKER, prefixes=prefixes):
+    for record in reader.records(window.start, window.labels_until, contains=FEEDBACK_MARKER, prefixes=prefixes,
+                                 keys=keys):
         join.add_feedback(record)
 
 
 def profile_predictions(baseline: Baseline, manifest: Manifest, window: MonitorWindow, join: LabelJoin,
-                        reader: CaptureReader, prefixes: list[str] | None = None) -> WindowProfile:
+                        reader: CaptureReader, prefixes: list[str] | None = None,
+                        keys: list[str] | None = None) -> WindowProfile:
     """The second pass: every prediction profiled, the labelled ones joined."""
     accumulator = WindowAccumulator(baseline, manifest.name, manifest.version, window.start, window.end)
     typed = accumulator.typed.decode if accumulator.typed is not None else None
-    for batch in reader.batches(window.start, window.end, prefixes=prefixes, typed=typed):  # a block at once
+    for batch in reader.batches(window.start, window.end, prefixes=prefixes, typed=typed, keys=keys):  # a block at once
         accumulator.add_many(batch)
         join.add_predictions(batch)
     return accumulator.finish(reader.stats.malformed_lines, reader.stats.unreadable_objects)
+
+
+def read_window(settings: MonitorSettings, s3: Any, manifest: Manifest, baseline: Baseline,
+                window: MonitorWindow) -> tuple[WindowProfile, LabelJoin]:
+    """Both passes, each spread over the run's workers (monitoring/workers.py) and merged in
+    object order, as the backfill merges its hours."""
+    bucket = settings.monitoring_bucket
+
+    def shares_until(end: datetime) -> list[list[str]]:
+        objects = list(CaptureReader(s3, bucket).objects(window.start, end))
+        count = workers.share_count(settings.workers, sum(size for _, size in objects), len(objects))
+        return workers.shares(objects, count)
+
+    def labels(keys: list[str], s3: Any) -> CollectedLabels:
+        join = label_join(manifest, baseline, window)
+        read_labels(join, CaptureReader(s3, bucket), window, keys=keys)
+        return join.collected()
+
+    collected = reduce(CollectedLabels.merge, workers.run_shares(labels, shares_until(window.labels_until), s3))
+
+    def predictions(keys: list[str], s3: Any) -> tuple[WindowProfile, JoinedPredictions]:
+        join = label_join(manifest, baseline, window, collected)
+        profile = profile_predictions(baseline, manifest, window, join, CaptureReader(s3, bucket), keys=keys)
+        return profile, join.matches()
+
+    join = label_join(manifest, baseline, window, collected)
+    profiles = []
+    for profile, matches in workers.run_shares(predictions, shares_until(window.end), s3):
+        profiles.append(profile)
+        join.add_matches(matches)
+    return reduce(WindowProfile.merge, profiles), join
 
 
 def publish_report(settings: MonitorSettings, s3: Any, manifest: Manifest, baseline: Baseline,
@@ -140,7 +176,5 @@ def run_monitor(settings: MonitorSettings, s3: Any, scheduled: datetime, now: da
     with storage_errors():
         manifest, baseline = deployed_baseline(ModelStore(s3, settings.model_bucket), settings)
         window = window_for(scheduled, settings)
-        join = label_join(manifest, baseline, window)
-        read_labels(join, CaptureReader(s3, settings.monitoring_bucket), window)
-        profile = profile_predictions(baseline, manifest, window, join, CaptureReader(s3, settings.monitoring_bucket))
+        profile, join = read_window(settings, s3, manifest, baseline, window)
         return publish_report(settings, s3, manifest, baseline, profile, join, now)

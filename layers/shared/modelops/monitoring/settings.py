@@ -62,6 +62,8 @@ class MonitorSettings(BaseModel):
     alert_topic_arn: str = Field("", alias="ALERT_TOPIC_ARN")  # empty: report and metrics only, no notification
     window_minutes: int = Field(60, ge=1, alias="WINDOW_MINUTES")
     label_delay_minutes: int = Field(0, ge=0, alias="LABEL_DELAY_MINUTES")
+    # Processes reading a window (monitoring/workers.py); 0: one per vCPU, for windows big enough.
+    workers: int = Field(0, ge=0, le=64, alias="MONITOR_WORKERS")
     thresholds: Thresholds = Field(default_factory=Thresholds, alias="MONITOR_THRESHOLDS")
 
     @field_validator("thresholds", mode="before")

@@ -8,6 +8,7 @@ Lambda that cannot reach S3 should say so within seconds, not hang until API Gat
 timeout. botocore honours AWS_ENDPOINT_URL, which is how the tests and the demo point every
 client at the local moto server.
 """
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -26,11 +27,26 @@ def _session() -> Any:
     return botocore.session.get_session()  # one per process: its loaders cache the service models
 
 
+# Every client `client` has made, so a forked worker can tell the process's own client (which it
+# replaces by one of its own: connections must not be shared across processes) from any other.
+_MADE: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
 @lru_cache(maxsize=None)
 def client(service: str) -> Any:
     from botocore.config import Config
 
-    return _session().create_client(service, config=Config(**CLIENT_SETTINGS))
+    made = _session().create_client(service, config=Config(**CLIENT_SETTINGS))
+    _MADE.add(made)
+    return made
+
+
+def made_here(candidate: Any) -> bool:
+    """Whether `candidate` is a client `client` made (not a test double, not someone else's client)."""
+    try:
+        return candidate in _MADE
+    except TypeError:  # an object that cannot be weakly referenced is no client of ours
+        return False
 
 
 def fresh_clients() -> None:

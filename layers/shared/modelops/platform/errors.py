@@ -26,3 +26,7 @@ class ReasonedError(Exception):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Both arguments, so a monitor worker's failure reaches its parent as itself (pickled).
+        return type(self), (self.reason, self.message)

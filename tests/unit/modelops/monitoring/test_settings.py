@@ -7,12 +7,12 @@ from modelops.monitoring.settings import ENVIRONMENT_VARIABLES, MonitorSettings,
 def test_settings_come_from_the_environment_with_threshold_overrides(monkeypatch):
     values = {"MODEL_BUCKET": "m", "MODEL_NAME": "n", "MODEL_VERSION": "v", "MONITORING_BUCKET": "b",
               "ALERT_TOPIC_ARN": "arn:t", "WINDOW_MINUTES": "15", "LABEL_DELAY_MINUTES": "120",
-              "MONITOR_THRESHOLDS": '{"psi": 0.25, "min_labels": 50}'}
+              "MONITOR_THRESHOLDS": '{"psi": 0.25, "min_labels": 50}', "MONITOR_WORKERS": "3"}
     assert set(values) == set(ENVIRONMENT_VARIABLES)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     settings = MonitorSettings.from_environment()
-    assert (settings.window_minutes, settings.label_delay_minutes) == (15, 120)
+    assert (settings.window_minutes, settings.label_delay_minutes, settings.workers) == (15, 120, 3)
     assert settings.thresholds == Thresholds(psi=0.25, min_labels=50)
     assert settings.thresholds.js_distance == Thresholds().js_distance
 
