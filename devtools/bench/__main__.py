@@ -147,7 +147,8 @@ class BenchModel:
                                                     "AWS_DEFAULT_REGION")},
                 "MODEL_BUCKET": self.bucket, "MODEL_NAME": self.manifest.name, "MODEL_VERSION": self.manifest.version,
                 "MODEL_RUNTIME": runtime, "MODEL_SHA256": pinned, "POWERTOOLS_SERVICE_NAME": "inference",
-                "POWERTOOLS_METRICS_NAMESPACE": "bench", "POWERTOOLS_TRACE_DISABLED": "1", "LOG_LEVEL": "INFO"}
+                "POWERTOOLS_METRICS_NAMESPACE": "bench", "POWERTOOLS_TRACE_DISABLED": "1", "LOG_LEVEL": "INFO",
+                "PYDANTIC_DISABLE_PLUGINS": "__all__"}  # as template.yaml's Globals
 
 
 def publish_bench_model(dataset: str = "breast-cancer") -> BenchModel:

@@ -14,7 +14,10 @@ Package initialisers that only re-export (`from .x import A, B` and `__all__`) a
 imports every resolver Powertools has, AppSync's with asyncio among them, and the data classes'
 __init__ imports some sixty event classes: together about 50 ms of a cold start for code this
 stack never uses. Every name stays importable from the package; an
-initialiser with anything else in it is left as it is, and the build says so.
+initialiser with anything else in it is left as it is, and the build says so. Likewise a module's
+import of something it only calls, or only reads attributes of, can wait for the first use
+(DEFERRED_IMPORTS: importlib.metadata in pydantic's plugin loader, the JMESPath utilities in
+Powertools' logger: no request needs either).
 
 Then the whole layer becomes bytecode only: legacy .pyc beside where each .py was, compiled with
 unchecked-hash invalidation (/opt is read-only, so .pyc must be there, and timestamp checks go
@@ -127,6 +130,69 @@ def make_inits_lazy(site: Path) -> None:
         path.write_text(lazy)
 
 
+# Module-level imports that only some calls need: (file, module, name), `from module import name`.
+# pydantic's plugin loader imports importlib.metadata (~15 ms of a cold start, zipfile and email
+# with it) for the entry-point scan that PYDANTIC_DISABLE_PLUGINS=__all__ (template.yaml's Globals)
+# skips; Powertools' logger imports its JMESPath utilities (~6 ms, jmespath's parser with them) for
+# `inject_lambda_context(correlation_id_path=...)`, which the functions do not use.
+DEFERRED_IMPORTS = (("pydantic/plugin/_loader.py", "importlib.metadata", "entry_points"),
+                    ("aws_lambda_powertools/logging/logger.py", "aws_lambda_powertools.utilities", "jmespath_utils"))
+
+DEFERRED_FUNCTION = """def {name}(*args, **kwargs):
+    # Deferred by layers/dependencies/trim_layer.py: imported on the first call.
+    from {module} import {name} as _deferred
+    return _deferred(*args, **kwargs)
+"""
+DEFERRED_MODULE = """class _Deferred_{name}:
+    # Deferred by layers/dependencies/trim_layer.py: imported when an attribute is first read.
+    def __getattr__(self, attribute):
+        from {module} import {name} as _deferred
+        return getattr(_deferred, attribute)
+
+
+{name} = _Deferred_{name}()
+"""
+
+
+def deferred_import(source: str, module: str, name: str) -> str | None:
+    """`source` with its top-level `from module import name` replaced by a stand-in that imports
+    it when first used: a function if the module only ever calls `name`, an object passing on
+    attribute reads if it only ever reads `name.attribute`. None when the statement imports more
+    than `name`, renames it, or the module uses it any other way (passes it on, rebinds it)."""
+    import ast
+
+    tree = ast.parse(source)
+    statements = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == module
+                  and not node.level and [(alias.name, alias.asname) for alias in node.names] == [(name, None)]]
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    read_from = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                 and isinstance(node.ctx, ast.Load)}
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
+    if len(statements) != 1 or not all(isinstance(use.ctx, ast.Load) for use in uses):
+        return None
+    if all(id(use) in called for use in uses):
+        template = DEFERRED_FUNCTION
+    elif all(id(use) in read_from for use in uses):
+        template = DEFERRED_MODULE
+    else:
+        return None
+    lines = source.splitlines(keepends=True)
+    first, last = statements[0].lineno - 1, statements[0].end_lineno
+    return "".join(lines[:first]) + template.format(module=module, name=name) + "".join(lines[last:])
+
+
+def defer_imports(site: Path) -> None:
+    for relative, module, name in DEFERRED_IMPORTS:
+        path = site / relative
+        if not path.exists():
+            continue
+        deferred = deferred_import(path.read_text(), module, name)
+        if deferred is None:
+            print(f"trim_layer: {relative} uses {name} from {module} in a way a stand-in cannot; left as it is")
+            continue
+        path.write_text(deferred)
+
+
 def compile_sourceless(site: Path) -> None:
     ok = compileall.compile_dir(site, quiet=1, legacy=True, workers=0,
                                 invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -150,6 +216,7 @@ def main() -> None:
     args = parser.parse_args()
     freed = remove(args.site, [*DROPPED_EVERYWHERE, *args.drop])
     make_inits_lazy(args.site)
+    defer_imports(args.site)
     compile_sourceless(args.site)
     if args.arch == "x86_64":
         strip_extensions(args.site)

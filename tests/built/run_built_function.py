@@ -30,7 +30,10 @@ for path in sys.argv[1:]:
 cold_path = {name: module.__file__ for name, module in sys.modules.items()
              if name in ("numpy", "sklearn", "scipy", "joblib", "onnxruntime", "modelops", "aws_lambda_powertools",
                          "pydantic", "botocore", "botocore.session", "botocore.client")}
+# Imported by nothing an ONNX cold start needs (layers/dependencies/trim_layer.py DEFERRED_IMPORTS).
+deferred = sorted(name for name in ("importlib.metadata", "jmespath") if name in sys.modules)
 import aws_xray_sdk.core  # noqa: E402,F401  Tracer needs it on Lambda, where tracing is active
 
 print("\n@@RESULT@@" + json.dumps({"init_seconds": init_seconds, "init_and_first_seconds": first,
-                                  "responses": responses, "modules": cold_path}))
+                                  "responses": responses, "modules": cold_path,
+                                  "deferred_imported": deferred}))

@@ -32,6 +32,7 @@ def run_built(function_env: dict[str, str], endpoint: str, events: list[str], fu
         "POWERTOOLS_SERVICE_NAME": "inference",
         "POWERTOOLS_METRICS_NAMESPACE": "built-smoke",
         "POWERTOOLS_TRACE_DISABLED": "1",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as template.yaml's Globals
         **function_env,
     }
     # -S: no site-packages at all, so nothing from this virtual environment can leak in.
@@ -106,5 +107,8 @@ def test_with_the_model_in_its_package_the_function_serves_without_s3_or_botocor
     assert statuses == {"predict_batch.json": 200, "feedback.json": 202}
     # Powertools imports the botocore package itself (to tag SDK requests): a few files, no client code.
     assert "botocore.session" not in result["modules"] and "botocore.client" not in result["modules"]
+    # Nor what the layer build deferred (trim_layer.py): the JMESPath utilities, and, on ONNX,
+    # importlib.metadata (scipy's import brings it on the scikit-learn runtime).
+    assert result["deferred_imported"] == ([] if inference_env["MODEL_RUNTIME"] == "onnx" else ["importlib.metadata"])
     print(f"\nbuilt function, model in the package: init {result['init_seconds'] * 1000:.0f} ms, "
           f"init + first prediction {result['init_and_first_seconds'] * 1000:.0f} ms")

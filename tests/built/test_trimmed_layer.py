@@ -115,3 +115,42 @@ def test_both_layers_import_powertools_event_handler_lazily_with_every_name():
         assert completed.returncode == 0, completed.stderr[-3000:]
         found = json.loads(completed.stdout)
         assert found["loaded_at_import"] == [] and found["missing"] == [] and found["names"] > 10, (runtime, found)
+
+
+DEFERRED = """
+import json, os, sys
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"  # as template.yaml's Globals
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel
+
+class Checked(BaseModel):
+    value: int
+
+Checked(value=1)
+loaded = sorted(name for name in ("jmespath", "importlib.metadata") if name in sys.modules)
+logger = Logger(service="check")
+
+@logger.inject_lambda_context(correlation_id_path="headers.id")
+def handler(event, context):
+    return logger.get_correlation_id()
+
+class Context:
+    function_name, memory_limit_in_mb, aws_request_id = "f", 128, "r"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+
+print(json.dumps({"loaded_at_import": loaded, "correlation_id": handler({"headers": {"id": "abc"}}, Context())}))
+"""
+
+
+def test_both_layers_defer_imports_no_request_needs_and_still_answer_when_used():
+    """trim_layer.py's DEFERRED_IMPORTS in what sam build produced: a pydantic model and the
+    Powertools logger import neither importlib.metadata nor jmespath, and the logger's JMESPath
+    correlation id still works (jmespath is imported then)."""
+    for runtime, layer_name in RUNTIME_LAYER.items():
+        layer = BUILD / layer_name / "python"
+        completed = subprocess.run([sys.executable, "-S", "-B", "-c", DEFERRED],
+                                   env={"PATH": os.environ["PATH"], "PYTHONPATH": str(layer)}, capture_output=True,
+                                   text=True, timeout=120)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        found = json.loads(completed.stdout.strip().splitlines()[-1])
+        assert found == {"loaded_at_import": [], "correlation_id": "abc"}, (runtime, found)

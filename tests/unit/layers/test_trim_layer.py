@@ -115,3 +115,63 @@ def test_the_installed_powertools_event_handler_init_is_one_it_makes_lazy():
     assert set(namespace["__all__"]) == set(event_handler.__all__) <= set(namespace["_WHERE"])
     assert all(getattr(event_handler, name) is getattr(__import__(module, fromlist=[name]), name)
                for name, module in namespace["_WHERE"].items())
+
+
+DEFERRING_MODULE = '''"""A module that only calls one imported function."""
+from __future__ import annotations
+
+import os
+from json import dumps
+from typing import Any
+
+
+def encode(value: Any) -> str:
+    return dumps(value) if os.getenv("ENCODE", "1") == "1" else ""
+'''
+
+
+def test_a_function_import_waits_for_the_first_call_and_answers_the_same(tmp_path, monkeypatch):
+    deferred = trim_layer.deferred_import(DEFERRING_MODULE, "json", "dumps")
+    assert deferred is not None and "\nfrom json import dumps\n" not in deferred
+    (tmp_path / "deferring.py").write_text(deferred)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    script = ("import sys, deferring; before = 'json' in sys.modules; value = deferring.encode({'a': [1, 2.5]}); "
+              "print(before, 'json' in sys.modules, value)")
+    completed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True,
+                               env={"PYTHONPATH": str(tmp_path)})
+    assert completed.stdout.split(" ", 2) == ["False", "True", '{"a": [1, 2.5]}\n']
+
+
+@pytest.mark.parametrize("source", [
+    DEFERRING_MODULE.replace("    return dumps(value)", "    call = dumps\n    return call(value)"),  # used, not called
+    DEFERRING_MODULE.replace("from json import dumps", "from json import dumps, loads"),  # with another name
+    DEFERRING_MODULE.replace("from json import dumps", "from json import dumps as dump"),  # renamed
+    DEFERRING_MODULE.replace("from json import dumps", "import json"),  # not there at all
+])
+def test_a_module_that_does_more_with_the_name_is_left_alone(source):
+    assert trim_layer.deferred_import(source, "json", "dumps") is None
+
+
+def test_a_module_only_read_from_waits_for_the_first_attribute_read(tmp_path):
+    source = ('from os import path\nfrom json import decoder\n\n\ndef joined(a, b):\n'
+              '    return path.join(a, b), decoder.JSONDecodeError.__name__\n')
+    deferred = trim_layer.deferred_import(source, "json", "decoder")
+    assert deferred is not None and "from json import decoder\n" not in deferred
+    (tmp_path / "reading.py").write_text(deferred)
+    script = ("import sys, reading; before = 'json.decoder' in sys.modules; value = reading.joined('a', 'b'); "
+              "print(before, 'json.decoder' in sys.modules, value)")
+    completed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True,
+                               env={"PYTHONPATH": str(tmp_path)})
+    assert completed.stdout == "False True ('a/b', 'JSONDecodeError')\n"
+    both = source.replace("decoder.JSONDecodeError.__name__", "decoder.JSONDecodeError.__name__, decoder()")
+    assert trim_layer.deferred_import(both, "json", "decoder") is None  # read from and called: neither stand-in
+
+
+def test_the_installed_libraries_are_ones_it_defers_imports_in():
+    import pydantic
+
+    site = Path(pydantic.__file__).parents[1]
+    for relative, module, name in trim_layer.DEFERRED_IMPORTS:
+        deferred = trim_layer.deferred_import((site / relative).read_text(), module, name)
+        assert deferred is not None, f"{relative} changed shape: DEFERRED_IMPORTS no longer applies to it"
+        compile(deferred, relative, "exec")

@@ -8,7 +8,7 @@ builds the POST /predict body straight from the prediction arrays, in one orjson
 """
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from modelops.artifacts.features import Unseen
 from modelops.artifacts.importance import GlobalImportance
@@ -22,12 +22,18 @@ from modelops.serving.unseen import prediction_warnings
 from modelops.statistics.feature_summary import FeatureSummary
 
 
-class ModelId(BaseModel):
+class ResponseDocument(BaseModel):
+    """A response's schema, for the contract and the contract tests only (see above): its validator
+    is built when first used (GET /openapi.json, a test), not in every cold start."""
+    model_config = ConfigDict(defer_build=True)
+
+
+class ModelId(ResponseDocument):
     name: str
     version: str
 
 
-class PredictionWarning(BaseModel):
+class PredictionWarning(ResponseDocument):
     """Something about an instance that was scored anyway, and how."""
     code: Literal["unseen_category"] = Field(description="Stable, machine-readable: branch on this.")
     feature: str
@@ -39,7 +45,7 @@ WARNINGS_DESCRIPTION = ("Only when there is something to say: a category trainin
                         "scored like a rare one, from the instance's other features.")
 
 
-class Prediction(BaseModel):
+class Prediction(ResponseDocument):
     """A classifier's prediction."""
     prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
     label: Label
@@ -48,7 +54,7 @@ class Prediction(BaseModel):
     explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
 
 
-class ValuePrediction(BaseModel):
+class ValuePrediction(ResponseDocument):
     """A regressor's prediction (GET /model says `task: regression`)."""
     prediction_id: str = Field(pattern=PREDICTION_ID_PATTERN, description="Send it back with POST /feedback.")
     value: float = Field(description="The predicted value, in the target's units.")
@@ -56,21 +62,21 @@ class ValuePrediction(BaseModel):
     explanation: Explanation | None = Field(default=None, description="Only with ?explain=true.")
 
 
-class PredictResponse(BaseModel):
+class PredictResponse(ResponseDocument):
     model: ModelId
     predictions: list[Prediction | ValuePrediction] = Field(description="One per instance, in request order.")
 
 
-class FeedbackAccepted(BaseModel):
+class FeedbackAccepted(ResponseDocument):
     accepted: int = Field(description="Labels recorded.")
 
 
-class ExplanationMethod(BaseModel):
+class ExplanationMethod(ResponseDocument):
     method: str
     reason: str
 
 
-class ModelInfo(BaseModel):
+class ModelInfo(ResponseDocument):
     name: str
     version: str
     created_at: str
