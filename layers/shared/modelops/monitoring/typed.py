@@ -15,8 +15,9 @@ half a float ulp above the largest float (NEAR_FLOAT_MAX), NaN or ±Infinity lit
 beyond float range, a lone surrogate escape (msgspec refuses all of these).
 tests/unit/modelops/monitoring/test_typed.py feeds the same mutated lines both ways.
 """
+from itertools import chain
 from operator import attrgetter
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 
@@ -26,14 +27,9 @@ from modelops.monitoring.columns import Columns
 
 try:  # pinned in the layer; without it every line takes the exact path, as before
     import msgspec
+    from msgspec.structs import astuple
 except ImportError:
     msgspec = None
-
-
-def _tuple_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """attrgetter that always returns a tuple (attrgetter of one name returns the bare value)."""
-    get = attrgetter(*names)
-    return get if len(names) > 1 else (lambda value: (get(value),))
 
 
 class TypedPredictions:
@@ -60,8 +56,6 @@ class TypedPredictions:
             ("time", str), ("model_name", Literal[model_name]), ("model_version", Literal[model_version]),
             ("inputs", inputs), ("output", output), ("origin", Literal[LIVE, BATCH], LIVE)], gc=False)
         self._decode = msgspec.json.Decoder(self.type).decode
-        self._features = _tuple_getter(features)
-        self._probabilities = _tuple_getter(classes)
         self._width = (len(features), len(classes))
 
     def decode(self, line: bytes) -> Any | None:
@@ -75,16 +69,26 @@ class TypedPredictions:
 
     def columns(self, records: list[Any]) -> Columns:
         """A chunk of decoded predictions as columns.py's Columns, every row accepted. The
-        matrices are made by the conversion instances_to_matrix uses (None becomes NaN)."""
+        matrices hold the values instances_to_matrix would (None becomes NaN). A struct's fields
+        are read in definition order by astuple (C), the order of `features` and `classes`."""
         count = len(records)
-        features = np.array(list(map(self._features, map(attrgetter("inputs"), records))), dtype=np.float64)
+        features = _matrix(list(map(astuple, map(attrgetter("inputs"), records))), self._width[0])
         outputs = map(attrgetter("probabilities"), map(attrgetter("output"), records))
-        probabilities = np.array(list(map(self._probabilities, outputs)), dtype=np.float64)
+        probabilities = _matrix(list(map(astuple, outputs)), self._width[1])
         origins = list(map(attrgetter("origin"), records))
         from_batch = np.fromiter(map(BATCH.__eq__, origins), dtype=bool, count=count) if BATCH in origins \
             else np.zeros(count, dtype=bool)
-        return Columns(np.ones(count, dtype=bool), features.reshape(count, self._width[0]),
-                       probabilities.reshape(count, self._width[1]), from_batch)
+        return Columns(np.ones(count, dtype=bool), features, probabilities, from_batch)
+
+
+def _matrix(rows: list[tuple[float | None, ...]], width: int) -> np.ndarray:
+    """Rows of floats as a float64 matrix; a None is NaN, as np.array (instances_to_matrix's
+    conversion) reads it. np.fromiter over the flattened rows is a third faster, and refuses None."""
+    try:
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    except TypeError:  # a missing value in the chunk
+        flat = np.array(rows, dtype=np.float64)
+    return flat.reshape(len(rows), width)
 
 
 def typed_predictions(feature_names: list[str], class_keys: list[str], model_name: str,
