@@ -291,7 +291,8 @@ def print_inference_tables(model: BenchModel) -> None:
     """Cold starts beside the bare handler and the floors, warm latency, where a request's time goes, sizes."""
     from devtools.bench import inference as bench_inference
 
-    print_table("Cold init (median of 5 fresh python3.12 -S processes, built function + layers, x86_64)",
+    print_table(f"Cold init (median of {bench_inference.COLD_RUNS} fresh python3.12 -S processes each, taken in turns; "
+                "built function + layers, x86_64)",
                 ("what", "time"), bench_inference.cold_rows(model.env, model.pipeline, model.data.features,
                                                               model.data.feature_names))
     print_table("Warm handler, in process (p50/p99 over 2000 calls for 1 row, 300 for 100 rows)",
