@@ -7,6 +7,8 @@ dimension service=inference). The template's alarms and dashboard may use only t
 from enum import StrEnum
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 
 class InferenceMetric(StrEnum):
     COLD_START = "ColdStart"  # Powertools' own (capture_cold_start_metric)
@@ -20,8 +22,8 @@ class InferenceMetric(StrEnum):
     FEEDBACK_LABELS = "FeedbackLabels"
 
     @property
-    def unit(self) -> str:  # CloudWatch's unit names, as Powertools takes them
-        return "Milliseconds" if self is InferenceMetric.MODEL_LOAD_TIME else "Count"
+    def unit(self) -> MetricUnit:  # Powertools' enum: a string unit is looked up in its list on every call
+        return MetricUnit.Milliseconds if self is InferenceMetric.MODEL_LOAD_TIME else MetricUnit.Count
 
 
 def record(metrics: Any, metric: InferenceMetric, value: float = 1) -> None:

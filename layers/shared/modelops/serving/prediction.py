@@ -43,15 +43,20 @@ class Predictions:
     def outputs(self) -> list[dict[str, Any]]:
         """Per row {"label", "probabilities" by class name} (a regressor: {"value"}): built once,
         shared by response and capture."""
-        return self.outputs_at(list(range(len(self))))
+        return self._outputs(self.winners, self.probabilities, self.values)
 
     def outputs_at(self, rows: list[int]) -> list[dict[str, Any]]:
         """`outputs` of these rows only (batch scoring captures a sample of a chunk)."""
-        if self.values is not None:
-            return [{"value": value} for value in self.values[rows].tolist()]
+        if self.values is not None:  # a regressor: no winners to index
+            return self._outputs(self.winners, self.probabilities, self.values[rows])
+        return self._outputs(self.winners[rows], self.probabilities[rows], None)
+
+    def _outputs(self, winners: np.ndarray, probabilities: np.ndarray, values: np.ndarray | None) -> list[dict[str, Any]]:
+        if values is not None:
+            return [{"value": value} for value in values.tolist()]
         names = [str(label) for label in self.classes]
         return [{"label": self.classes[winner], "probabilities": dict(zip(names, row))}
-                for winner, row in zip(self.winners[rows].tolist(), self.probabilities[rows].tolist())]
+                for winner, row in zip(winners.tolist(), probabilities.tolist())]
 
 
 def predict(model: LoadedModel, matrix: np.ndarray) -> Predictions:
