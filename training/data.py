@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from modelops.artifacts.missing_values import MISSING_TEXT
 from training.refusal import TrainingRefused
 
 BUNDLED_NAME = "breast-cancer"
 DATASETS_DIR = Path(__file__).parent / "datasets"
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_LINES = 50  # lines the separator is judged on: enough to see a consistent field count
-# Cells that mean "no value", in features and target alike (compared stripped and lower-cased).
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 
 
 def is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().lower() in MISSING_TOKENS)
+    """A cell that means "no value", in features and target alike: batch scoring's spellings."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in MISSING_TEXT)
 
 
 @dataclass

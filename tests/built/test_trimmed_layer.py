@@ -103,17 +103,23 @@ print(json.dumps({"loaded_at_import": loaded_at_import, "missing": missing, "nam
 """
 
 
+def _in_each_layer(script: str) -> dict[str, dict]:
+    """The JSON `script` prints last, run in a fresh python3.12 with only each built layer on its path."""
+    found = {}
+    for runtime, layer_name in RUNTIME_LAYER.items():
+        completed = subprocess.run([sys.executable, "-S", "-B", "-c", script], capture_output=True, text=True,
+                                   env={"PATH": os.environ["PATH"], "PYTHONPATH": str(BUILD / layer_name / "python")},
+                                   timeout=120)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        found[runtime] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return found
+
+
 def test_both_layers_import_powertools_event_handler_lazily_with_every_name():
     """trim_layer.py's LAZY_INITS, checked in what sam build produced: importing the REST resolver
     no longer imports AppSync's resolver (and asyncio), nor the data classes package every event
     class, and every exported name of both packages still resolves."""
-    for runtime, layer_name in RUNTIME_LAYER.items():
-        layer = BUILD / layer_name / "python"
-        completed = subprocess.run([sys.executable, "-S", "-B", "-c", LAZY_EVENT_HANDLER],
-                                   env={"PATH": os.environ["PATH"], "PYTHONPATH": str(layer)}, capture_output=True,
-                                   text=True, timeout=120)
-        assert completed.returncode == 0, completed.stderr[-3000:]
-        found = json.loads(completed.stdout)
+    for runtime, found in _in_each_layer(LAZY_EVENT_HANDLER).items():
         assert found["loaded_at_import"] == [] and found["missing"] == [] and found["names"] > 10, (runtime, found)
 
 
@@ -146,11 +152,5 @@ def test_both_layers_defer_imports_no_request_needs_and_still_answer_when_used()
     """trim_layer.py's DEFERRED_IMPORTS in what sam build produced: a pydantic model and the
     Powertools logger import neither importlib.metadata nor jmespath, and the logger's JMESPath
     correlation id still works (jmespath is imported then)."""
-    for runtime, layer_name in RUNTIME_LAYER.items():
-        layer = BUILD / layer_name / "python"
-        completed = subprocess.run([sys.executable, "-S", "-B", "-c", DEFERRED],
-                                   env={"PATH": os.environ["PATH"], "PYTHONPATH": str(layer)}, capture_output=True,
-                                   text=True, timeout=120)
-        assert completed.returncode == 0, completed.stderr[-3000:]
-        found = json.loads(completed.stdout.strip().splitlines()[-1])
+    for runtime, found in _in_each_layer(DEFERRED).items():
         assert found == {"loaded_at_import": [], "correlation_id": "abc"}, (runtime, found)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from modelops.artifacts.features import FLOAT32_MAX, InputSchema, categorical_value
+from modelops.artifacts.missing_values import MISSING_TEXT
 
 
 class PlainRows(NamedTuple):
@@ -31,9 +32,7 @@ class _Layout(NamedTuple):
 
 def read_plain(columns: list[str], delimiter: str, first_offset: int, data: bytes, schema: InputSchema,
                id_column: str | None) -> PlainRows | None:
-    """The chunk's rows as the careful reader reads them, or None when the chunk is not plain.
-    An all-numeric model keeps its earlier rule for a literal NaN spelling ("-nan" is a missing
-    value here); a model with categories, which only ever had the careful reader, refuses it there."""
+    """The chunk's rows as the careful reader reads them, or None when the chunk is not plain."""
     layout = _layout(data, delimiter, len(columns)) if len(set(columns)) == len(columns) else None
     if layout is None:
         return None
@@ -41,14 +40,11 @@ def read_plain(columns: list[str], delimiter: str, first_offset: int, data: byte
     present = [(index, columns.index(name)) for index, name in enumerate(schema.names) if name in columns]
     numeric = [(index, position) for index, position in present if schema.kinds[index] != "categorical"]
     values = _numbers(_with_nan_cells(layout), delimiter, [position for _, position in numeric], count)
-    if values is None:
+    if values is None or not _nan_text_is_missing(layout, values, [position for _, position in numeric]):
         return None
     if schema.mixed:
-        if (len(columns) == 1 or delimiter.isspace()) and _whitespace_line(layout):
-            return None  # a line of spaces or tabs only: blank to the careful reader (bytes.strip)
-        literal_nan = np.isnan(values).sum() - np.isin(layout.empty % len(columns), [p for _, p in numeric]).sum()
-        if literal_nan:
-            return None  # "nan" text: the careful reader tells "-nan" (refused) from "NaN" (missing)
+        if len(columns) == 1 and _whitespace_line(layout):
+            return None  # a lone column's line of spaces: blank to the careful reader (bytes.strip)
         matrix = np.empty((count, len(schema.names)), dtype=object)
         for index, kind in enumerate(schema.kinds):
             matrix[:, index] = "" if kind == "categorical" else np.nan  # the missing values of absent columns
@@ -103,6 +99,20 @@ def _layout(data: bytes, delimiter: str, width: int) -> _Layout | None:
         except UnicodeDecodeError:
             return None  # the careful path refuses the lines that are not UTF-8
     return _Layout(body, separators, starts, empty)
+
+
+def _nan_text_is_missing(layout: _Layout, values: np.ndarray, positions: list[int]) -> bool:
+    """Whether every cell numpy read as NaN is empty or spells a missing value (MISSING_TEXT), as
+    the careful reader takes it: numpy also reads "+nan", which that reader refuses as no number."""
+    width = layout.separators.shape[1]
+    for column, position in enumerate(positions):
+        literal = np.isnan(values[:, column])
+        literal[layout.empty[layout.empty % width == position] // width] = False
+        if literal.any():
+            cells = _cells(layout, position)
+            if not {cells[row].strip().lower() for row in np.flatnonzero(literal).tolist()} <= MISSING_TEXT:
+                return False
+    return True
 
 
 def _whitespace_line(layout: _Layout) -> bool:

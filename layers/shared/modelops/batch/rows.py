@@ -66,12 +66,16 @@ class ParsedRows:
                           self.lines, self.blank_lines, errors)
 
 
-def _decoded(first_offset: int, data: bytes, errors: list[RowError]) -> tuple[list[tuple[int, str]], int, int]:
-    """(offset, text) of non-blank lines; counts of lines and blank lines. Non-UTF-8 lines are refused."""
+def _decoded(first_offset: int, data: bytes, errors: list[RowError],
+             delimiter: str | None = None) -> tuple[list[tuple[int, str]], int, int]:
+    """(offset, text) of non-blank lines; counts of lines and blank lines. Non-UTF-8 lines are refused.
+    A line of whitespace is blank, unless it holds the delimiter (a tab-separated line of tabs is a
+    row of empty cells, as a comma-separated line of commas is, and as pandas reads both)."""
     decoded, blank = [], 0
     lines = split_lines(first_offset, data)
+    separator = delimiter.encode() if delimiter else None
     for offset, raw in lines:
-        if not raw.strip():
+        if not raw.strip() and (separator is None or separator not in raw):
             blank += 1
             continue
         try:
@@ -109,7 +113,7 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
                       id_column: str | None) -> ParsedRows:
     schema = _schema(features)
     errors: list[RowError] = []
-    decoded, line_count, blank = _decoded(first_offset, data, errors)
+    decoded, line_count, blank = _decoded(first_offset, data, errors, chunk.delimiter)
     width = len(chunk.columns)
     id_index = chunk.columns.index(id_column) if id_column is not None else None
     offsets, ids, texts, records = [], [], [], []

@@ -22,8 +22,8 @@ PLAIN_CELLS = {
     "skip": lambda rng: str(rng.choice(["", "text", "ü", "1"])),
 }
 # What makes a chunk unusual: each takes the careful path, or tests a rule of reading.
-UNUSUAL = ["", "NA", "nan", "NaN", "-nan", " null ", "None", "N/A", "abc", "inf", "1e39", "-4e38", "1_000",
-           '"quoted"', '"a,b"', "1e-400", "0x10", "+3", " 1.5 ", "yes", "TRUE"]
+UNUSUAL = ["", "NA", "nan", "NaN", "-nan", " -NaN ", "+nan", "NAN", " null ", "None", "N/A", "abc", "inf", "1e39",
+           "-4e38", "1_000", '"quoted"', '"a,b"', "1e-400", "0x10", "+3", " 1.5 ", "yes", "TRUE", " ", "\t"]
 
 
 def _chunk(columns: list[str], delimiter: str = ",") -> Chunk:
@@ -65,10 +65,6 @@ def test_generated_chunks_read_the_same_on_either_path(seed, features):
     delimiter = "\t" if seed % 5 == 4 else ","
     for unusual in (False, True):
         data = _generated(seed, unusual, delimiter)
-        if features is NUMERIC and delimiter.isspace() and unusual:
-            continue  # an all-numeric model's fast path has always read a line of tabs as missing values
-        if features is NUMERIC and b"nan" in data.lower():
-            continue  # an all-numeric model's fast path has always read "-nan" as missing: see the next test
         chunk = _chunk(COLUMNS, delimiter)
         careful = _csv_cell_by_cell(chunk, 11, data, features, "id")
         assert _comparable(parse_csv(chunk, 11, data, features, "id")) == _comparable(careful)
@@ -78,13 +74,18 @@ def test_generated_chunks_read_the_same_on_either_path(seed, features):
             assert _plain_csv(chunk, 11, data, features, "id") is not None  # plain: must be read fast
 
 
-def test_nan_text_in_a_mixed_models_numeric_column_takes_the_careful_path():
-    """An all-numeric model's fast path reads any NaN spelling numpy knows as missing (as it always
-    has); a mixed model's numbers are read as the careful path reads them, which refuses "-nan"."""
-    data = b"1,r1,-nan,,Dream,1\n2,r2,2.5,,Biscoe,0\n"
-    assert _plain_csv(_chunk(COLUMNS), 0, data, MIXED, "id") is None
-    parsed = parse_csv(_chunk(COLUMNS), 0, data, MIXED, "id")
-    assert [error.message for error in parsed.errors] == ["size: '-nan' is not a number."]
+@pytest.mark.parametrize("features", [MIXED, NUMERIC], ids=["mixed", "numeric"])
+def test_nan_text_is_missing_when_it_is_a_missing_spelling_and_refused_otherwise(features):
+    """"nan" and "-nan" (pandas' defaults, any case) are missing values, read fast; "+nan", which
+    numpy also reads as NaN, is no number to the careful reader, so the chunk takes that path."""
+    data = b"1,r1,-NaN,,Dream,1\n2,r2, nan ,,Biscoe,0\n"
+    fast = _plain_csv(_chunk(COLUMNS), 0, data, features, "id")
+    assert fast is not None and _comparable(fast) == _comparable(_csv_cell_by_cell(_chunk(COLUMNS), 0, data, features, "id"))
+    assert np.isnan(fast.matrix[:, 0].astype(float)).all() and fast.errors == []  # size: both models' first
+    refused = data.replace(b"-NaN", b"+nan")
+    assert _plain_csv(_chunk(COLUMNS), 0, refused, features, "id") is None
+    parsed = parse_csv(_chunk(COLUMNS), 0, refused, features, "id")
+    assert [error.message for error in parsed.errors] == ["size: '+nan' is not a number."]
 
 
 def test_a_mixed_plain_chunk_is_the_pipelines_object_matrix():
@@ -104,11 +105,18 @@ def test_a_column_the_chunk_lacks_is_missing_on_the_fast_path():
     assert np.isnan(parsed.matrix[:, 2].astype(float)).all()
 
 
-def test_a_line_of_whitespace_is_blank_for_a_mixed_model():
-    """bytes.strip() makes it blank to the careful reader: a tab-separated line of tabs, a lone
-    column's spaces."""
-    for columns, delimiter, data in ((COLUMNS, "\t", b"1\tr1\t2.5\tx\tDream\t1\n\t\t\t\t\t\n"),
-                                     (["island"], ",", b"Dream\n  \nBiscoe\n")):
-        chunk = _chunk(columns, delimiter)
-        assert _plain_csv(chunk, 0, data, MIXED, None) is None
-        assert parse_csv(chunk, 0, data, MIXED, None).blank_lines == 1
+def test_a_lone_columns_line_of_spaces_is_blank_and_a_line_of_tabs_is_a_row_of_missing_values():
+    """bytes.strip() makes a line of spaces blank; a tab-separated line of tabs holds the delimiter,
+    so it is a row whose every cell is empty, as a comma-separated line of commas is (pandas reads
+    both that way), on either path and for either kind of model."""
+    chunk = _chunk(["island"], ",")
+    data = b"Dream\n  \nBiscoe\n"
+    assert _plain_csv(chunk, 0, data, MIXED, None) is None
+    assert parse_csv(chunk, 0, data, MIXED, None).blank_lines == 1
+    for features in (MIXED, NUMERIC):
+        for delimiter in ("\t", ","):
+            data = delimiter.join(["1", "r1", "2.5", "x", "Dream", "1"]).encode() + b"\n" + delimiter.encode() * 5 + b"\n"
+            chunk = _chunk(COLUMNS, delimiter)
+            parsed = parse_csv(chunk, 0, data, features, "id")
+            assert (parsed.blank_lines, len(parsed.offsets), parsed.errors) == (0, 2, [])
+            assert _comparable(parsed) == _comparable(_csv_cell_by_cell(chunk, 0, data, features, "id"))
