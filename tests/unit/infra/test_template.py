@@ -95,6 +95,22 @@ def test_monitor_environment_sets_exactly_what_the_monitor_reads(template, funct
     assert set(variables) - {"POWERTOOLS_SERVICE_NAME"} == set(ENVIRONMENT_VARIABLES)
 
 
+def test_the_monitors_memory_sets_its_workers_and_any_account_can_deploy_the_default(template):
+    """monitoring/workers.py counts one vCPU per 1,769 MB of AWS_LAMBDA_FUNCTION_MEMORY_SIZE."""
+    import tomllib
+
+    from modelops.monitoring.workers import LAMBDA_MB_PER_VCPU
+
+    properties = template["Resources"]["MonitorFunction"]["Properties"]
+    assert properties["MemorySize"] == {"Ref": "MonitorMemorySize"}
+    assert properties["Environment"]["Variables"]["MONITOR_WORKERS"] == "0"  # automatic
+    parameter = template["Parameters"]["MonitorMemorySize"]
+    assert parameter["Default"] == LAMBDA_MB_PER_VCPU <= 3008  # one vCPU, within new accounts' memory quota
+    config = tomllib.loads((Path(__file__).resolve().parents[3] / "samconfig.toml").read_text())
+    prod = config["prod"]["deploy"]["parameters"]["parameter_overrides"].split()
+    assert f"MonitorMemorySize={2 * LAMBDA_MB_PER_VCPU}" in prod  # two vCPUs: two processes
+
+
 def stack_metrics(template: dict) -> Iterator[tuple[str, str, dict]]:
     """(where, metric name, dimensions) of every alarm and dashboard metric in the stack's namespace."""
     for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():

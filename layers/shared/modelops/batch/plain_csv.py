@@ -1,6 +1,7 @@
 """The fast reading of a plain CSV chunk: no quotes, no blank lines, every row the header's width,
-lone CRs absent. Numeric columns go through numpy's C reader, categorical ones are sliced out of
-the bytes at the delimiters numpy found. Anything else, and any cell the careful reader
+lone CRs absent. Numeric columns go through numpy's C reader (or, when one of them spells a missing
+value NA or a boolean yes, through the careful reader's column rule, modelops.batch.cells, on the
+cells sliced out of the bytes), categorical ones are sliced out of the bytes at the delimiters. Anything else, and any cell the careful reader
 (modelops.batch.rows) would refuse or read differently, gives None: that reader then reads the
 chunk, and explains each refused row.
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from modelops.artifacts.features import FLOAT32_MAX, InputSchema, categorical_value
 from modelops.artifacts.missing_values import MISSING_TEXT
+from modelops.batch.cells import boolean_column, number_column
 
 
 class PlainRows(NamedTuple):
@@ -39,9 +41,12 @@ def read_plain(columns: list[str], delimiter: str, first_offset: int, data: byte
     count = len(layout.starts)
     present = [(index, columns.index(name)) for index, name in enumerate(schema.names) if name in columns]
     numeric = [(index, position) for index, position in present if schema.kinds[index] != "categorical"]
-    values = _numbers(_with_nan_cells(layout), delimiter, [position for _, position in numeric], count)
-    if values is None or not _nan_text_is_missing(layout, values, [position for _, position in numeric]):
-        return None
+    positions = [position for _, position in numeric]
+    values = _numbers(_with_nan_cells(layout), delimiter, positions, count)
+    if values is None or not _nan_text_is_missing(layout, values, positions):
+        values = _by_column(layout, schema, numeric)  # NA, yes/no, ...: the careful reader's rule per column
+        if values is None:
+            return None
     if schema.mixed:
         if len(columns) == 1 and _whitespace_line(layout):
             return None  # a lone column's line of spaces: blank to the careful reader (bytes.strip)
@@ -99,6 +104,20 @@ def _layout(data: bytes, delimiter: str, width: int) -> _Layout | None:
         except UnicodeDecodeError:
             return None  # the careful path refuses the lines that are not UTF-8
     return _Layout(body, separators, starts, empty)
+
+
+def _by_column(layout: _Layout, schema: InputSchema, numeric: list[tuple[int, int]]) -> np.ndarray | None:
+    """The numeric and boolean columns read by the careful reader's column rule (modelops.batch.cells),
+    from the cells the delimiters bound: the same values, without splitting lines in Python. None
+    when a cell is refused: the careful reader then reads the chunk and explains each refused row."""
+    columns = []
+    for index, position in numeric:
+        read = boolean_column if schema.kinds[index] == "boolean" else number_column
+        column, problems = read(_cells(layout, position), schema.names[index])
+        if problems:
+            return None
+        columns.append(column)
+    return np.column_stack(columns) if columns else np.empty((len(layout.starts), 0))
 
 
 def _nan_text_is_missing(layout: _Layout, values: np.ndarray, positions: list[int]) -> bool:

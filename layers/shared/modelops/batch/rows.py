@@ -19,15 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from modelops.artifacts.features import FLOAT32_MAX, InputSchema, UnknownFeatures, ValuesOutOfRange, categorical_value
-from modelops.artifacts.missing_values import MISSING_TEXT
+from modelops.artifacts.features import FLOAT32_MAX, InputSchema, UnknownFeatures, categorical_value
+from modelops.batch.cells import INVALID_VALUE, OUT_OF_RANGE, boolean_column, number_column
 from modelops.batch.chunks import split_lines
 from modelops.batch.job import Chunk
 from modelops.batch.plain_csv import read_plain
-from modelops.statistics.feature_summary import BOOLEAN_VALUES
 
-INVALID_VALUE, INVALID_JSON, UNKNOWN_FEATURE = "validation_error", "invalid_json", UnknownFeatures.code
-OUT_OF_RANGE = ValuesOutOfRange.code
+INVALID_JSON, UNKNOWN_FEATURE = "invalid_json", UnknownFeatures.code
 MAX_ROW_CHARS = 2_000  # of the refused line, in its errors-file entry
 
 
@@ -138,51 +136,13 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
         if kind == "categorical":
             column, problems = [categorical_value(cell) for cell in cells], {}
         else:
-            column, problems = (_booleans if kind == "boolean" else _numbers)(cells, name)
+            column, problems = (boolean_column if kind == "boolean" else number_column)(cells, name)
         matrix[:, index] = column
         for row, problem in problems.items():
             bad.setdefault(row, problem)
     keep = [row for row in range(len(records)) if row not in bad]
     errors += [RowError(offsets[row], ids[row], *bad[row], texts[row]) for row in sorted(bad)]
     return ParsedRows([offsets[row] for row in keep], [ids[row] for row in keep], matrix[keep], line_count, blank, errors)
-
-
-def _numbers(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
-    """A column of CSV cells as float64 (missing -> NaN), and the rows whose cell is no number."""
-    values = np.array(cells, dtype=np.str_) if cells else np.array([], dtype=np.str_)
-    missing = np.isin(np.char.lower(np.char.strip(values)), list(MISSING_TEXT))
-    values[missing] = "nan"
-    try:
-        column = values.astype(np.float64)  # all at once: the usual case
-    except ValueError:
-        column = np.array([_number(cell) for cell in values.tolist()], dtype=np.float64)
-    problems = {int(row): (INVALID_VALUE, f"{name}: {cells[row]!r} is not a number.")
-                for row in np.flatnonzero(np.isnan(column) & ~missing)}
-    infinite = np.flatnonzero(np.isinf(column))
-    problems.update({int(row): (INVALID_VALUE, f"{name}: {cells[row]!r} is not finite.") for row in infinite})
-    with np.errstate(invalid="ignore"):
-        huge = np.flatnonzero(np.isfinite(column) & (np.abs(column) > FLOAT32_MAX))
-    problems.update({int(row): (OUT_OF_RANGE, f"{name}: {cells[row]} is beyond +/-{FLOAT32_MAX:.7g}.") for row in huge})
-    return column, problems
-
-
-def _booleans(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
-    """A boolean column: training's spellings (true/false, yes/no, ...) as 1.0/0.0; any other cell
-    read as a number, as the API takes one for a boolean feature."""
-    spelled = [BOOLEAN_VALUES.get(cell.strip().lower()) for cell in cells]
-    column, problems = _numbers(["" if value is not None else cell for value, cell in zip(spelled, cells)], name)
-    for row, value in enumerate(spelled):
-        if value is not None:
-            column[row] = value
-    return column, {row: (code, message.replace("is not a number.", "is not true, false or a number."))
-                    for row, (code, message) in problems.items()}
-
-
-def _number(cell: str) -> float:
-    try:
-        return float(cell)
-    except ValueError:
-        return float("nan")  # not a number; told apart from a missing value by the caller's mask
 
 
 def parse_jsonl(first_offset: int, data: bytes, features: list[str] | InputSchema, id_column: str | None) -> ParsedRows:

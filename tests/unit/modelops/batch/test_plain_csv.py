@@ -72,6 +72,17 @@ def test_generated_chunks_read_the_same_on_either_path(seed, features):
             _csv_cell_by_cell(chunk, 11, data, features, None))
         if not unusual and (features is MIXED or "ß".encode() not in data):
             assert _plain_csv(chunk, 11, data, features, "id") is not None  # plain: must be read fast
+    # Missing values spelled out, and booleans spelled yes/TRUE, keep a chunk on the fast path.
+    spelled = _generated(seed, False, delimiter).replace(b"1.0" + delimiter.encode(), b" NA " + delimiter.encode())
+    rows = [line.split(delimiter.encode()) for line in spelled.splitlines()]
+    if features is MIXED and rows:
+        rows[0][COLUMNS.index("adult")] = b"TRUE"
+        spelled = b"\n".join(delimiter.encode().join(cells) for cells in rows) + b"\n"
+    chunk = _chunk(COLUMNS, delimiter)
+    fast = _plain_csv(chunk, 11, spelled, features, "id")
+    assert fast is not None or (features is NUMERIC and "ß".encode() in spelled)
+    assert _comparable(parse_csv(chunk, 11, spelled, features, "id")) == _comparable(
+        _csv_cell_by_cell(chunk, 11, spelled, features, "id"))
 
 
 @pytest.mark.parametrize("features", [MIXED, NUMERIC], ids=["mixed", "numeric"])
