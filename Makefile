@@ -17,6 +17,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-checkov
 RUNTIME_DIR := .cache/lambda-runtime
+BARE_SITE := .cache/bench-bare-sklearn
 # Build architecture for `make build`; `make test` builds x86_64 so the built code runs here.
 ARCH ?= arm64
 # sam build must find a python3.12 on PATH; the layer makefiles use the same interpreter.
@@ -98,8 +99,16 @@ openapi: $(VENV)/.installed
 	$(PY) -m devtools.openapi
 
 # Figures, not pass/fail: shared machines are noisy, so nothing here is asserted.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(BARE_SITE)/.installed
 	$(PY) -m devtools.bench
+
+# What `sam build` gives a bare `sam init`-style scikit-learn function, for make bench's baseline:
+# the same pinned model libraries, installed by pip as published (not our trimmed layer), with
+# pip's bytecode (generous to the baseline: a function's read-only code cannot cache its own).
+$(BARE_SITE)/.installed: layers/dependencies/model-requirements.txt
+	rm -rf $(BARE_SITE)
+	$(PY312) -m pip install --quiet --no-deps --target $(BARE_SITE) -r layers/dependencies/model-requirements.txt
+	touch $@
 
 train: $(VENV)/.installed
 	$(PY) -m training.train $(ARGS)

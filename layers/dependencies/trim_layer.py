@@ -17,7 +17,7 @@ stack never uses. Every name stays importable from the package; an
 initialiser with anything else in it is left as it is, and the build says so. Likewise a module's
 import of something it only calls, or only reads attributes of, can wait for the first use
 (DEFERRED_IMPORTS: importlib.metadata in pydantic's plugin loader, the JMESPath utilities in
-Powertools' logger: no request needs either).
+Powertools' logger, scipy.stats in scikit-learn: no request to a linear or tree model needs them).
 
 Then the whole layer becomes bytecode only: legacy .pyc beside where each .py was, compiled with
 unchecked-hash invalidation (/opt is read-only, so .pyc must be there, and timestamp checks go
@@ -130,55 +130,76 @@ def make_inits_lazy(site: Path) -> None:
         path.write_text(lazy)
 
 
-# Module-level imports that only some calls need: (file, module, name), `from module import name`.
-# pydantic's plugin loader imports importlib.metadata (~15 ms of a cold start, zipfile and email
-# with it) for the entry-point scan that PYDANTIC_DISABLE_PLUGINS=__all__ (template.yaml's Globals)
-# skips; Powertools' logger imports its JMESPath utilities (~6 ms, jmespath's parser with them) for
-# `inject_lambda_context(correlation_id_path=...)`, which the functions do not use.
+# Module-level imports that no request needs: (file, module, name) for `from module import name`,
+# or (file, package.submodule, None) for an `import package.submodule` that can go because the file
+# imports the package, which loads its submodules on first attribute access (scipy does).
+# - pydantic's plugin loader imports importlib.metadata (~15 ms of a cold start, zipfile and email
+#   with it) for the entry-point scan that PYDANTIC_DISABLE_PLUGINS=__all__ (template Globals) skips;
+# - Powertools' logger imports its JMESPath utilities (~6 ms) for `correlation_id_path`, unused here;
+# - scikit-learn imports scipy.stats (~0.3 s with the optimize, interpolate and ndimage it pulls in)
+#   at module level in these files, for functions a few estimators and metrics call.
 DEFERRED_IMPORTS = (("pydantic/plugin/_loader.py", "importlib.metadata", "entry_points"),
-                    ("aws_lambda_powertools/logging/logger.py", "aws_lambda_powertools.utilities", "jmespath_utils"))
+                    ("aws_lambda_powertools/logging/logger.py", "aws_lambda_powertools.utilities", "jmespath_utils"),
+                    ("sklearn/utils/fixes.py", "scipy.stats", None),
+                    ("sklearn/_loss/link.py", "scipy.stats", "gmean"),
+                    ("sklearn/covariance/_robust_covariance.py", "scipy.stats", "chi2"),
+                    ("sklearn/metrics/_ranking.py", "scipy.stats", "rankdata"),
+                    ("sklearn/model_selection/_search.py", "scipy.stats", "rankdata"),
+                    ("sklearn/preprocessing/_data.py", "scipy", "stats"))
 
-DEFERRED_FUNCTION = """def {name}(*args, **kwargs):
-    # Deferred by layers/dependencies/trim_layer.py: imported on the first call.
-    from {module} import {name} as _deferred
-    return _deferred(*args, **kwargs)
-"""
-DEFERRED_MODULE = """class _Deferred_{name}:
-    # Deferred by layers/dependencies/trim_layer.py: imported when an attribute is first read.
+STAND_IN = """class _Deferred_{name}:
+    # Deferred by layers/dependencies/trim_layer.py: {module}.{name} is imported when first called
+    # or read from, and then takes the stand-in's place in this module.
+    def __call__(self, *args, **kwargs):
+        return _Deferred_{name}._target()(*args, **kwargs)
+
     def __getattr__(self, attribute):
-        from {module} import {name} as _deferred
-        return getattr(_deferred, attribute)
+        return getattr(_Deferred_{name}._target(), attribute)
+
+    @staticmethod
+    def _target():
+        from {module} import {name} as target
+        globals()["{name}"] = target
+        return target
 
 
 {name} = _Deferred_{name}()
 """
 
 
-def deferred_import(source: str, module: str, name: str) -> str | None:
-    """`source` with its top-level `from module import name` replaced by a stand-in that imports
-    it when first used: a function if the module only ever calls `name`, an object passing on
-    attribute reads if it only ever reads `name.attribute`. None when the statement imports more
-    than `name`, renames it, or the module uses it any other way (passes it on, rebinds it)."""
+def deferred_import(source: str, module: str, name: str | None) -> str | None:
+    """`source` with its top-level `from module import name` replaced by a stand-in that imports it
+    when first called or read from (the statement's other names stay imported); with name None,
+    its `import module` (a package's submodule) dropped when it imports the package too. None when
+    the statement is not there as such (renamed, relative), or the module uses the name another way
+    (passes it on, rebinds it), which a stand-in could not answer for."""
     import ast
 
     tree = ast.parse(source)
-    statements = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == module
-                  and not node.level and [(alias.name, alias.asname) for alias in node.names] == [(name, None)]]
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    read_from = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-                 and isinstance(node.ctx, ast.Load)}
-    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
-    if len(statements) != 1 or not all(isinstance(use.ctx, ast.Load) for use in uses):
-        return None
-    if all(id(use) in called for use in uses):
-        template = DEFERRED_FUNCTION
-    elif all(id(use) in read_from for use in uses):
-        template = DEFERRED_MODULE
-    else:
-        return None
     lines = source.splitlines(keepends=True)
-    first, last = statements[0].lineno - 1, statements[0].end_lineno
-    return "".join(lines[:first]) + template.format(module=module, name=name) + "".join(lines[last:])
+    if name is None:
+        package = module.rsplit(".", 1)[0]
+        imported = {(alias.name, alias.asname): node for node in tree.body if isinstance(node, ast.Import)
+                    for alias in node.names}
+        statement = imported.get((module, None))
+        if statement is None or len(statement.names) != 1 or (package, None) not in imported:
+            return None
+        replacement = f"# {module}: loaded by {package} on first use (layers/dependencies/trim_layer.py)\n"
+    else:
+        statements = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == module
+                      and not node.level and (name, None) in [(alias.name, alias.asname) for alias in node.names]]
+        used = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)} | {
+            id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)}
+        uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
+        if len(statements) != 1 or not all(isinstance(use.ctx, ast.Load) and id(use) in used for use in uses):
+            return None
+        statement = statements[0]
+        others = [alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+                  for alias in statement.names if alias.name != name]
+        kept = f"from {module} import {', '.join(others)}\n" if others else ""
+        replacement = kept + STAND_IN.format(module=module, name=name)
+    first, last = statement.lineno - 1, statement.end_lineno
+    return "".join(lines[:first]) + replacement + "".join(lines[last:])
 
 
 def defer_imports(site: Path) -> None:

@@ -143,13 +143,18 @@ def test_a_function_import_waits_for_the_first_call_and_answers_the_same(tmp_pat
 
 
 @pytest.mark.parametrize("source", [
-    DEFERRING_MODULE.replace("    return dumps(value)", "    call = dumps\n    return call(value)"),  # used, not called
-    DEFERRING_MODULE.replace("from json import dumps", "from json import dumps, loads"),  # with another name
+    DEFERRING_MODULE.replace("    return dumps(value)", "    call = dumps\n    return call(value)"),  # passed on
     DEFERRING_MODULE.replace("from json import dumps", "from json import dumps as dump"),  # renamed
     DEFERRING_MODULE.replace("from json import dumps", "import json"),  # not there at all
 ])
 def test_a_module_that_does_more_with_the_name_is_left_alone(source):
     assert trim_layer.deferred_import(source, "json", "dumps") is None
+
+
+def test_the_other_names_of_the_statement_stay_imported():
+    source = DEFERRING_MODULE.replace("from json import dumps", "from json import loads as read, dumps, JSONDecoder")
+    deferred = trim_layer.deferred_import(source, "json", "dumps")
+    assert "from json import loads as read, JSONDecoder\n" in deferred and "_Deferred_dumps" in deferred
 
 
 def test_a_module_only_read_from_waits_for_the_first_attribute_read(tmp_path):
@@ -163,8 +168,36 @@ def test_a_module_only_read_from_waits_for_the_first_attribute_read(tmp_path):
     completed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True,
                                env={"PYTHONPATH": str(tmp_path)})
     assert completed.stdout == "False True ('a/b', 'JSONDecodeError')\n"
-    both = source.replace("decoder.JSONDecodeError.__name__", "decoder.JSONDecodeError.__name__, decoder()")
-    assert trim_layer.deferred_import(both, "json", "decoder") is None  # read from and called: neither stand-in
+    passed_on = source.replace("decoder.JSONDecodeError.__name__", "decoder.JSONDecodeError.__name__, [decoder]")
+    assert trim_layer.deferred_import(passed_on, "json", "decoder") is None
+
+
+def test_after_its_first_use_the_real_object_takes_the_stand_ins_place(tmp_path):
+    deferred = trim_layer.deferred_import(DEFERRING_MODULE, "json", "dumps")
+    (tmp_path / "replacing.py").write_text(deferred)
+    script = "import json, replacing; replacing.encode(1); print(replacing.dumps is json.dumps)"
+    completed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True,
+                               env={"PYTHONPATH": str(tmp_path)})
+    assert completed.stdout == "True\n"
+
+
+def test_a_submodule_import_goes_when_the_package_loads_it_on_first_use(tmp_path):
+    """scipy loads a submodule when one of its attributes is first read; `import scipy.stats` beside
+    `import scipy` then only costs the import. Checked with a package that does the same."""
+    package = tmp_path / "lazypack"
+    package.mkdir()
+    (package / "__init__.py").write_text("import importlib\n\n\ndef __getattr__(name):\n"
+                                         "    return importlib.import_module(f'lazypack.{name}')\n")
+    (package / "heavy.py").write_text("VALUE = 42\n")
+    source = "import lazypack\nimport lazypack.heavy\n\n\ndef value():\n    return lazypack.heavy.VALUE\n"
+    deferred = trim_layer.deferred_import(source, "lazypack.heavy", None)
+    assert deferred is not None and "\nimport lazypack.heavy\n" not in deferred
+    (tmp_path / "user.py").write_text(deferred)
+    script = "import sys, user; before = 'lazypack.heavy' in sys.modules; print(before, user.value())"
+    completed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True,
+                               env={"PYTHONPATH": str(tmp_path)})
+    assert completed.stdout == "False 42\n"
+    assert trim_layer.deferred_import(source.replace("import lazypack\n", ""), "lazypack.heavy", None) is None
 
 
 def test_the_installed_libraries_are_ones_it_defers_imports_in():
