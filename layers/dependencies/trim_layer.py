@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 DROPPED_EVERYWHERE = (
     "**/tests", "**/__pycache__", "bin", "joblib/test",
@@ -117,17 +118,23 @@ def _importlib_resolve(module: str, package: str) -> str:
     return resolve_name(module, package) if module.startswith(".") else module
 
 
+def _rewrite(site: Path, relative: str, rewritten: Callable[[str], str | None], why_not: str) -> None:
+    """An installed file replaced by its rewritten source; left as it is, and said so, when the
+    rewrite does not apply (the library changed shape). Absent files: not in this layer."""
+    path = site / relative
+    if not path.exists():
+        return
+    source = rewritten(path.read_text())
+    if source is None:
+        print(f"trim_layer: {relative} {why_not}; left as it is")
+        return
+    path.write_text(source)
+
+
 def make_inits_lazy(site: Path) -> None:
     for relative in LAZY_INITS:
-        path = site / relative
-        if not path.exists():
-            continue
         package = relative.removesuffix("/__init__.py").replace("/", ".")
-        lazy = lazy_init(path.read_text(), package)
-        if lazy is None:
-            print(f"trim_layer: {relative} does more than re-export names; left as it is")
-            continue
-        path.write_text(lazy)
+        _rewrite(site, relative, lambda source: lazy_init(source, package), "does more than re-export names")
 
 
 # Module-level imports that no request needs: (file, module, name) for `from module import name`,
@@ -204,14 +211,8 @@ def deferred_import(source: str, module: str, name: str | None) -> str | None:
 
 def defer_imports(site: Path) -> None:
     for relative, module, name in DEFERRED_IMPORTS:
-        path = site / relative
-        if not path.exists():
-            continue
-        deferred = deferred_import(path.read_text(), module, name)
-        if deferred is None:
-            print(f"trim_layer: {relative} uses {name} from {module} in a way a stand-in cannot; left as it is")
-            continue
-        path.write_text(deferred)
+        _rewrite(site, relative, lambda source: deferred_import(source, module, name),
+                 f"uses {name or module} from {module} in a way a stand-in cannot")
 
 
 def compile_sourceless(site: Path) -> None:

@@ -51,6 +51,11 @@ def boolean_column(cells: list[str], name: str) -> tuple[np.ndarray, dict[int, t
                     for row, (code, message) in problems.items()}
 
 
+def read_column(cells: list[str], name: str, kind: str) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
+    """A numeric or boolean feature's column (categorical ones are read by categorical_value)."""
+    return (boolean_column if kind == "boolean" else number_column)(cells, name)
+
+
 def _number(cell: str) -> float:
     try:
         return float(cell)

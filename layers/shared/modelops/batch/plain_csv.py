@@ -10,13 +10,12 @@ ends together ("separators"). A chunk of n lines of w fields is plain exactly wh
 separators and every w-th is a line end; an empty cell is a separator right after the previous one.
 """
 import io
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
 from modelops.artifacts.features import FLOAT32_MAX, InputSchema, categorical_value
-from modelops.artifacts.missing_values import MISSING_TEXT
-from modelops.batch.cells import boolean_column, number_column
+from modelops.batch.cells import read_column
 
 
 class PlainRows(NamedTuple):
@@ -41,12 +40,13 @@ def read_plain(columns: list[str], delimiter: str, first_offset: int, data: byte
     count = len(layout.starts)
     present = [(index, columns.index(name)) for index, name in enumerate(schema.names) if name in columns]
     numeric = [(index, position) for index, position in present if schema.kinds[index] != "categorical"]
-    positions = [position for _, position in numeric]
-    values = _numbers(_with_nan_cells(layout), delimiter, positions, count)
-    if values is None or not _nan_text_is_missing(layout, values, positions):
-        values = _by_column(layout, schema, numeric)  # NA, yes/no, ...: the careful reader's rule per column
-        if values is None:
-            return None
+    values = _numbers(_with_nan_cells(layout), delimiter, [position for _, position in numeric], count)
+    # Columns numpy could not read (NA, yes/no, ...) or read NaN text in ("-nan" is missing to the
+    # careful reader, "+nan" refused) are read by the careful reader's own column rule.
+    values = _reread(layout, schema, numeric, values, _nan_text_columns(layout, values, numeric)
+                     if values is not None else range(len(numeric)))
+    if values is None:
+        return None
     if schema.mixed:
         if len(columns) == 1 and _whitespace_line(layout):
             return None  # a lone column's line of spaces: blank to the careful reader (bytes.strip)
@@ -106,32 +106,31 @@ def _layout(data: bytes, delimiter: str, width: int) -> _Layout | None:
     return _Layout(body, separators, starts, empty)
 
 
-def _by_column(layout: _Layout, schema: InputSchema, numeric: list[tuple[int, int]]) -> np.ndarray | None:
-    """The numeric and boolean columns read by the careful reader's column rule (modelops.batch.cells),
-    from the cells the delimiters bound: the same values, without splitting lines in Python. None
-    when a cell is refused: the careful reader then reads the chunk and explains each refused row."""
-    columns = []
-    for index, position in numeric:
-        read = boolean_column if schema.kinds[index] == "boolean" else number_column
-        column, problems = read(_cells(layout, position), schema.names[index])
-        if problems:
-            return None
-        columns.append(column)
-    return np.column_stack(columns) if columns else np.empty((len(layout.starts), 0))
-
-
-def _nan_text_is_missing(layout: _Layout, values: np.ndarray, positions: list[int]) -> bool:
-    """Whether every cell numpy read as NaN is empty or spells a missing value (MISSING_TEXT), as
-    the careful reader takes it: numpy also reads "+nan", which that reader refuses as no number."""
+def _nan_text_columns(layout: _Layout, values: np.ndarray, numeric: list[tuple[int, int]]) -> list[int]:
+    """The columns with a cell numpy read as NaN that was not empty (text such as "nan" or "+nan")."""
     width = layout.separators.shape[1]
-    for column, position in enumerate(positions):
+    found = []
+    for column, (_, position) in enumerate(numeric):
         literal = np.isnan(values[:, column])
         literal[layout.empty[layout.empty % width == position] // width] = False
         if literal.any():
-            cells = _cells(layout, position)
-            if not {cells[row].strip().lower() for row in np.flatnonzero(literal).tolist()} <= MISSING_TEXT:
-                return False
-    return True
+            found.append(column)
+    return found
+
+
+def _reread(layout: _Layout, schema: InputSchema, numeric: list[tuple[int, int]], values: np.ndarray | None,
+            columns: Iterable[int]) -> np.ndarray | None:
+    """`values` (all-new when None) with these columns read by the careful reader's column rule
+    (modelops.batch.cells) from the cells the delimiters bound, without splitting lines in Python.
+    None when a cell is refused: the careful reader then reads the chunk and explains each row."""
+    values = np.empty((len(layout.starts), len(numeric))) if values is None else values
+    for column in columns:
+        index, position = numeric[column]
+        read, problems = read_column(_cells(layout, position), schema.names[index], schema.kinds[index])
+        if problems:
+            return None
+        values[:, column] = read
+    return values
 
 
 def _whitespace_line(layout: _Layout) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from modelops.artifacts.features import FLOAT32_MAX, InputSchema, UnknownFeatures, categorical_value
-from modelops.batch.cells import INVALID_VALUE, OUT_OF_RANGE, boolean_column, number_column
+from modelops.batch.cells import INVALID_VALUE, OUT_OF_RANGE, read_column
 from modelops.batch.chunks import split_lines
 from modelops.batch.job import Chunk
 from modelops.batch.plain_csv import read_plain
@@ -136,7 +136,7 @@ def _csv_cell_by_cell(chunk: Chunk, first_offset: int, data: bytes, features: li
         if kind == "categorical":
             column, problems = [categorical_value(cell) for cell in cells], {}
         else:
-            column, problems = (boolean_column if kind == "boolean" else number_column)(cells, name)
+            column, problems = read_column(cells, name, kind)
         matrix[:, index] = column
         for row, problem in problems.items():
             bad.setdefault(row, problem)
